@@ -1,0 +1,1 @@
+# Models arrive with the domain-model issue; this app stands on programs/.

@@ -1,0 +1,60 @@
+"""Who may see what, and who may do what: access is decided here and nowhere else.
+
+- *Which sites may this user see?* ``visible_sites(user)``; every site-scoped
+  QuerySet answers the same question with ``.for_user(user)``.
+- *May this user do X?* ``user.has_perm("app.codename")``, answered by
+  ``RoleBackend`` from ``ROLE_PERMISSIONS``. Views use Django's
+  ``permission_required(..., raise_exception=True)``; admin classes get it for
+  free through ``has_view_permission`` and friends.
+- *Give me object N* goes through ``get_for_user``: an object of a site the user
+  may not see answers 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.contrib.auth.backends import ModelBackend
+from django.db import models
+from django.shortcuts import get_object_or_404
+
+from programs.models import Role, Site, SiteQuerySet, SiteScopedQuerySet
+
+# The whole permission table. Feature issues add their permissions here, so that
+# one reading shows what each role may do. Superusers may do everything.
+ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
+    Role.SOCIAL_WORKER: frozenset(),
+    Role.PSYCHOLOGIST: frozenset(),
+    Role.COORDINATOR: frozenset({"programs.use_admin", "programs.view_site"}),
+    Role.DIRECTOR: frozenset({"programs.use_admin", "programs.view_site"}),
+    Role.VOLUNTEER: frozenset(),
+}
+
+
+class RoleBackend(ModelBackend):
+    """Authenticates like ModelBackend; permissions come from the role alone.
+
+    Permissions stored in the database (per user or through groups) are
+    ignored, so that ``ROLE_PERMISSIONS`` is the complete answer.
+    """
+
+    def get_user_permissions(self, user_obj, obj=None) -> set[str]:
+        if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+            return set()
+        return set(ROLE_PERMISSIONS.get(user_obj.role, frozenset()))
+
+    def get_group_permissions(self, user_obj, obj=None) -> set[str]:
+        return set()
+
+
+def visible_sites(user) -> SiteQuerySet:
+    return Site.objects.for_user(user)
+
+
+def get_for_user(queryset: SiteScopedQuerySet, user, **lookup) -> models.Model:
+    """The object ``lookup`` names among those ``user`` may see, else Http404."""
+    return get_object_or_404(queryset.for_user(user), **lookup)
+
+
+def get_site_for_user(user, pk: int) -> Site:
+    return get_for_user(Site.objects.all(), user, pk=pk)
