@@ -1,0 +1,31 @@
+"""The navigation bar, decided per user in Python so templates only display it."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def nav_items(request) -> list[NavItem]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    entries = [(_("Home"), reverse("home"))]
+    # Feature issues add their pages here, each behind the permission its view checks.
+    if user.has_perm("programs.use_admin"):
+        entries.append((_("Administration"), reverse("admin:index")))
+    return [
+        NavItem(label=str(label), url=url, active=_is_active(request.path, url))
+        for label, url in entries
+    ]
+
+
+def _is_active(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)

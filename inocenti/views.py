@@ -1,0 +1,42 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from programs.access import visible_sites
+from programs.models import Role
+
+# Each role's home. Placeholders say on the page which feature will fill them.
+HOME_TEMPLATES = {
+    Role.SOCIAL_WORKER: "home/social_worker.html",
+    Role.PSYCHOLOGIST: "home/psychologist.html",
+    Role.COORDINATOR: "home/coordinator.html",
+    Role.DIRECTOR: "home/director.html",
+    Role.VOLUNTEER: "home/volunteer.html",
+}
+
+
+@require_GET
+def home(request):
+    user = request.user
+    template = HOME_TEMPLATES.get(user.role)
+    if template is None:
+        # A superuser without a role works in the admin.
+        return redirect("admin:index")
+    return render(request, template, {"sites": visible_sites(user)})
+
+
+@login_not_required
+@transaction.non_atomic_requests
+@never_cache
+@require_GET
+def health(request):
+    """200 when the database answers, 503 when it does not; nothing else is said."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
