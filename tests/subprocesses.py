@@ -1,0 +1,27 @@
+"""Running the project's own commands in a child process from a test."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+# What the test process itself put in its environment and a child must not inherit.
+_NOT_INHERITED = {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    env.update(overrides)
+    return env
+
+
+def run_python(*args: str, cwd=None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd or settings.BASE_DIR,
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
