@@ -1,0 +1,51 @@
+# Inocenți — developer commands. `make` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Development and tests run with DEBUG on unless the caller says otherwise;
+# production never runs through this Makefile.
+export DEBUG ?= true
+
+.PHONY: help install run test lint migrations-check messages compile-messages db-stop
+
+help: ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ").")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) compile-messages ## Create .venv, install the project, compile translations
+
+compile-messages: $(STAMP)
+	@$(PY) -m inocenti.i18n compile
+
+run: install ## Demo site on the embedded PostgreSQL at http://127.0.0.1:8000/
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install lint ## Lint, then run the whole test suite (browser tests included)
+	$(PY) -m pytest
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+migrations-check: $(STAMP) ## Fail if a model change has no migration
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: $(STAMP) ## Regenerate locale/ro from the source (needs GNU gettext)
+	$(PY) manage.py makemessages --locale ro --no-obsolete --no-location --ignore '.venv/*' --ignore 'staticfiles/*'
+	@$(MAKE) --no-print-directory compile-messages
+
+db-stop: ## Stop an embedded PostgreSQL left running
+	@if [ -x $(PY) ]; then $(PY) -m inocenti.database stop; else echo "Nothing to stop: no .venv yet."; fi
