@@ -98,11 +98,18 @@ def test_inactive_user_cannot_log_in(client, make_user):
     assert not response.context["user"].is_authenticated
 
 
-def test_logout_ends_the_session(client, make_user):
+def test_logout_ends_the_session_and_says_so(client, make_user):
     _log_in(client, make_user())
-    response = client.post("/logout/")
-    assert response.url == "/login/"
+    response = client.post("/logout/", follow=True)
+    assert response.redirect_chain == [("/login/", 302)]
+    assert "V-ați deconectat." in response.content.decode()
     assert client.get("/").status_code == 302
+
+
+def test_logout_needs_a_post(client, make_user):
+    _log_in(client, make_user())
+    assert client.get("/logout/").status_code == 405
+    assert client.get("/").status_code == 200
 
 
 def test_password_change_in_romanian(client, make_user):
