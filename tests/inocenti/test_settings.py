@@ -39,3 +39,13 @@ def test_project_wide_settings_match_the_design():
     assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is True
     assert settings.DEFAULT_AUTO_FIELD == "django.db.models.BigAutoField"
     assert settings.AUTH_USER_MODEL == "programs.User"
+
+
+def test_production_static_files_collect_compressed_and_fingerprinted(tmp_path):
+    """whitenoise's manifest storage fails on any broken reference (a missing
+    source map, say), so a clean collectstatic is what production needs."""
+    result = _manage("collectstatic", "--no-input", STATIC_ROOT=str(tmp_path), **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/bootstrap/bootstrap.min.css" in manifest
+    assert list(tmp_path.glob("vendor/bootstrap/bootstrap.min.*.css.br"))

@@ -1,0 +1,82 @@
+"""`make run`'s promise: Ctrl-C stops the development server and the embedded
+PostgreSQL it started. Run in a copy of the project, so that its database is
+its own and not the one this test session uses."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+from tests.subprocesses import child_env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
+                return response.status
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer in {seconds} s")
+
+
+def _postgres_running(pgdata: Path) -> bool:
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        os.kill(int(pid_file.read_text().split()[0]), 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_stops_the_server_and_the_embedded_database(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(
+        settings.BASE_DIR,
+        project,
+        ignore=shutil.ignore_patterns(".git", ".venv", ".pgdata", "staticfiles", "__pycache__"),
+    )
+    env = child_env(DEBUG="true")
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a process group of its own, like a terminal's job
+    )
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/health/", seconds=60) == 200
+        assert _postgres_running(project / ".pgdata")
+        os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C sends
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+    assert not _postgres_running(project / ".pgdata")
