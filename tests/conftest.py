@@ -1,3 +1,7 @@
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from programs.models import Role
@@ -37,3 +41,14 @@ def make_user(db, site_a):
         return UserFactory(role=role, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def outside_tmp_path():
+    """A temporary folder directly under the system temp dir, for an embedded
+    PostgreSQL. Under root, postgres runs as the `pgserver` user and must traverse
+    every parent folder; pytest's own tmp_path root is reset to mode 0700 by any
+    other pytest session that starts meanwhile."""
+    path = Path(tempfile.mkdtemp(prefix="inocenti-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

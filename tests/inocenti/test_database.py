@@ -34,8 +34,8 @@ def test_the_database_is_postgresql():
     assert version.startswith("PostgreSQL ")
 
 
-def test_embedded_server_starts_in_a_fresh_directory_and_stops(tmp_path):
-    pgdata = tmp_path / "pgdata"
+def test_embedded_server_starts_in_a_fresh_directory_and_stops(outside_tmp_path):
+    pgdata = outside_tmp_path / "pgdata"
     url = start_embedded(pgdata)
     try:
         with psycopg.connect(url) as conn:
@@ -49,8 +49,10 @@ def test_embedded_server_starts_in_a_fresh_directory_and_stops(tmp_path):
     assert stop_embedded(pgdata) is False
 
 
-def test_embedded_server_starts_after_a_killed_client_left_the_pid_file_empty(tmp_path):
-    pgdata = tmp_path / "pgdata"
+def test_embedded_server_starts_after_a_killed_client_left_the_pid_file_empty(
+    outside_tmp_path,
+):
+    pgdata = outside_tmp_path / "pgdata"
     start_embedded(pgdata)
     stop_embedded(pgdata)
     (pgdata / HANDLE_PIDS_FILE).write_text("")  # what a SIGKILLed client can leave

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from inocenti.database import stop_embedded
 from tests.subprocesses import child_env
 
 
@@ -45,8 +46,8 @@ def _postgres_running(pgdata: Path) -> bool:
     return True
 
 
-def test_ctrl_c_stops_the_server_and_the_embedded_database(tmp_path):
-    project = tmp_path / "project"
+def test_ctrl_c_stops_the_server_and_the_embedded_database(outside_tmp_path):
+    project = outside_tmp_path / "project"
     shutil.copytree(
         settings.BASE_DIR,
         project,
@@ -76,7 +77,9 @@ def test_ctrl_c_stops_the_server_and_the_embedded_database(tmp_path):
         assert _postgres_running(project / ".pgdata")
         os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C sends
         server.wait(timeout=30)
+        stopped_cleanly = not _postgres_running(project / ".pgdata")
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
-    assert not _postgres_running(project / ".pgdata")
+        stop_embedded(project / ".pgdata")  # leave no postgres behind, whatever happened
+    assert stopped_cleanly
