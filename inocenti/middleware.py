@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 
 class ChosenLanguageMiddleware:
@@ -24,4 +24,22 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class NoStoreMiddleware:
+    """Pages are never stored by the browser or a proxy unless a view says otherwise.
+
+    Phones are shared: after logging out, the back button must not bring a
+    child's page back from the cache. Static files are answered earlier by
+    whitenoise, with their own long-lived headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

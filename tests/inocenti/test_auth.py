@@ -57,6 +57,13 @@ def test_each_role_lands_on_its_own_home_after_login(client, make_user, role):
     assert title in response.content.decode()
 
 
+def test_pages_are_never_stored_by_the_browser(client, make_user):
+    _log_in(client, make_user())
+    cache_control = client.get("/")["Cache-Control"]
+    assert "no-store" in cache_control
+    assert "private" in cache_control
+
+
 def test_home_lists_the_sites_the_user_may_see(client, make_user, site_a, site_b):
     _log_in(client, make_user(Role.SOCIAL_WORKER, sites=[site_a]))
     html = client.get("/").content.decode()
