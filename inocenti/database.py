@@ -35,8 +35,8 @@ PGSERVER_SYSTEM_USER = "pgserver"
 
 UNAVAILABLE_MESSAGE = (
     "No database: set DATABASE_URL to a PostgreSQL server "
-    "(for example postgres://user:password@host:5432/inocenti), or use Python 3.11 "
-    "or 3.12, where the embedded PostgreSQL (pgserver) can be installed."
+    "(for example postgres://user:password@host:5432/inocenti), or run `make install` "
+    "on Python 3.11 or 3.12 to get the embedded PostgreSQL (pgserver)."
 )
 
 
@@ -149,12 +149,19 @@ def _pg_ctl(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def is_running(pgdata: Path) -> bool:
+    """Whether a postgres server runs on the data directory ``pgdata``."""
+    if not (pgdata / "PG_VERSION").exists():
+        return False
+    # pg_ctl status exits 3 when no server runs on this data directory.
+    return _pg_ctl(pgdata, "status").returncode != 3
+
+
 def stop_embedded(pgdata: Path) -> bool:
     """Stop a server left running in ``pgdata``; return whether one was running."""
     if not (pgdata / "PG_VERSION").exists():
         return False
-    # pg_ctl status exits 3 when no server runs on this data directory.
-    if _pg_ctl(pgdata, "status").returncode == 3:
+    if not is_running(pgdata):
         running = False
     else:
         result = _pg_ctl(pgdata, "-m", "fast", "-w", "stop")

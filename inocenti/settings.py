@@ -16,9 +16,11 @@ from inocenti.database import database_config, start_embedded
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
+# ENV_FILE="" reads no file (the tests' child processes use that).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
     # Values already in the environment win over the file.
-    environ.Env.read_env(BASE_DIR / ".env")
+    environ.Env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -94,9 +96,16 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
-if not os.environ.get("DATABASE_URL"):
-    # No server configured: use (or start) the embedded one, and hand its URL to
-    # child processes so they connect directly instead of registering again.
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
+if EMBEDDED_DATABASE:
+    if not DEBUG:
+        # Children's data must not end up in a trust-auth server inside a checkout.
+        raise ImproperlyConfigured(
+            "Set DATABASE_URL to the production PostgreSQL; the embedded database is "
+            "only for development, with DEBUG=true."
+        )
+    # Use (or start) the embedded server, and hand its URL to child processes so
+    # they connect directly instead of registering again.
     os.environ["DATABASE_URL"] = start_embedded(BASE_DIR / ".pgdata")
 
 DATABASES = {"default": database_config(env.str("DATABASE_URL"))}
@@ -186,10 +195,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_database_errors": {"()": "inocenti.logs.RedactDatabaseErrors"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_database_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Tracebacks of failing SQL carry the parameters, i.e. children's data.
+        # Replaces Django's own console and mail handlers: everything goes through
+        # the root handler once, redacted.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # SQL carries its parameters, i.e. children's data.
         "django.db.backends": {"level": "WARNING", "propagate": True},
         # The embedded database's start and stop chatter.
         "pgserver": {"level": "WARNING", "propagate": True},

@@ -12,6 +12,7 @@ _NOT_INHERITED = {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 def child_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    env["ENV_FILE"] = ""  # a developer's .env must not change what the test sees
     env.update(overrides)
     return env
 

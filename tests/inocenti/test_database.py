@@ -5,6 +5,7 @@ import sys
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from inocenti.database import (
@@ -12,11 +13,12 @@ from inocenti.database import (
     HANDLE_PIDS_FILE,
     EmbeddedDatabaseUnavailable,
     database_config,
+    is_running,
     repair_handle_pids,
     start_embedded,
     stop_embedded,
 )
-from tests.subprocesses import run_python
+from tests.subprocesses import child_env, run_python
 
 
 def _dead_pid() -> int:
@@ -32,6 +34,18 @@ def test_the_database_is_postgresql():
         (version,) = cursor.fetchone()
     assert connection.vendor == "postgresql"
     assert version.startswith("PostgreSQL ")
+
+
+@pytest.mark.skipif(
+    not settings.EMBEDDED_DATABASE,
+    reason="DATABASE_URL names an external server; this test is about the embedded one",
+)
+@pytest.mark.django_db
+def test_without_database_url_the_tests_run_on_the_embedded_server():
+    assert settings.DATABASES["default"]["HOST"] == str(settings.BASE_DIR / ".pgdata")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        assert cursor.fetchone()[0].startswith("16.")
 
 
 def test_embedded_server_starts_in_a_fresh_directory_and_stops(outside_tmp_path):
@@ -60,6 +74,36 @@ def test_embedded_server_starts_after_a_killed_client_left_the_pid_file_empty(
         url = start_embedded(pgdata)
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        stop_embedded(pgdata)
+
+
+def test_last_live_client_stops_the_server_after_a_killed_client_left_its_pid(
+    outside_tmp_path,
+):
+    pgdata = outside_tmp_path / "pgdata"
+    start = (
+        "from pathlib import Path; from inocenti.database import start_embedded; "
+        f"start_embedded(Path({str(pgdata)!r}))"
+    )
+    killed = subprocess.Popen(
+        [sys.executable, "-c", f"{start}; print('up', flush=True); import time; time.sleep(120)"],
+        cwd=settings.BASE_DIR,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert killed.stdout.readline().strip() == "up"
+    finally:
+        killed.kill()  # SIGKILL: no clean-up runs, postgres stays up
+        killed.wait()
+    try:
+        assert is_running(pgdata)
+        assert json.loads((pgdata / HANDLE_PIDS_FILE).read_text()) == [killed.pid]
+        # A client that exits normally is now the only live one, so it stops postgres.
+        assert run_python("-c", start).returncode == 0
+        assert not is_running(pgdata)
     finally:
         stop_embedded(pgdata)
 
@@ -115,8 +159,8 @@ def test_manage_py_explains_in_one_sentence_when_there_is_no_database():
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "error: No database: set DATABASE_URL to a PostgreSQL server (for example "
-        "postgres://user:password@host:5432/inocenti), or use Python 3.11 or 3.12, where the "
-        "embedded PostgreSQL (pgserver) can be installed."
+        "postgres://user:password@host:5432/inocenti), or run `make install` on Python 3.11 "
+        "or 3.12 to get the embedded PostgreSQL (pgserver)."
     ]
 
 

@@ -10,11 +10,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from django.conf import settings
 
-from inocenti.database import stop_embedded
+from inocenti.database import is_running, stop_embedded
 from tests.subprocesses import child_env
 
 
@@ -33,17 +32,6 @@ def _wait_for(url: str, seconds: float) -> int:
         except OSError:
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer in {seconds} s")
-
-
-def _postgres_running(pgdata: Path) -> bool:
-    pid_file = pgdata / "postmaster.pid"
-    if not pid_file.exists():
-        return False
-    try:
-        os.kill(int(pid_file.read_text().split()[0]), 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_ctrl_c_stops_the_server_and_the_embedded_database(outside_tmp_path):
@@ -74,10 +62,10 @@ def test_ctrl_c_stops_the_server_and_the_embedded_database(outside_tmp_path):
     )
     try:
         assert _wait_for(f"http://127.0.0.1:{port}/health/", seconds=60) == 200
-        assert _postgres_running(project / ".pgdata")
+        assert is_running(project / ".pgdata")
         os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C sends
         server.wait(timeout=30)
-        stopped_cleanly = not _postgres_running(project / ".pgdata")
+        stopped_cleanly = not is_running(project / ".pgdata")
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)

@@ -31,6 +31,13 @@ def test_secret_key_is_required_when_debug_is_off():
     assert result.stderr.strip().startswith("error: Set SECRET_KEY")
 
 
+def test_production_refuses_to_run_on_the_embedded_database():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
+    result = _manage("check", **env)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: Set DATABASE_URL to the production PostgreSQL")
+
+
 def test_project_wide_settings_match_the_design():
     assert settings.TIME_ZONE == "Europe/Bucharest"
     assert settings.USE_TZ is True
