@@ -1,7 +1,8 @@
-"""Who may see what, and who may do what: access is decided here and nowhere else.
+"""Who may see what, and who may do what: the entry points every view and admin uses.
 
 - *Which sites may this user see?* ``visible_sites(user)``; every site-scoped
-  QuerySet answers the same question with ``.for_user(user)``.
+  QuerySet answers the same question with ``.for_user(user)`` (the rule lives on
+  the models, in ``programs.models.SiteScopedQuerySet``).
 - *May this user do X?* ``user.has_perm("app.codename")``, answered by
   ``RoleBackend`` from ``ROLE_PERMISSIONS``. Views use Django's
   ``permission_required(..., raise_exception=True)``; admin classes get it for

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from programs.admin_site import SiteScopedAdmin
+from programs.forms import AccountChangeForm, AccountCreationForm
 from programs.models import Site, User
 
 
@@ -19,6 +20,8 @@ class UserAdmin(DjangoUserAdmin):
     """Accounts are managed by superusers; roles decide permissions, so Django's
     groups and per-user permissions are not offered."""
 
+    form = AccountChangeForm
+    add_form = AccountCreationForm
     list_display = ["username", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "sees_all_sites", "sites"]
     filter_horizontal = ["sites"]

@@ -10,6 +10,8 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from programs.models import SiteScopedQuerySet
+
 
 class InocentiAdminSite(admin.AdminSite):
     """Entry follows the role (``programs.use_admin``), not Django's ``is_staff``
@@ -33,11 +35,34 @@ class InocentiAdminSite(admin.AdminSite):
         raise PermissionDenied
 
 
-class SiteScopedAdmin(admin.ModelAdmin):
+class ScopedChoicesMixin:
+    """Foreign-key and many-to-many choices limited to the user's sites.
+
+    Without it, a coordinator's dropdown of sites or groups would list every
+    site's, and could put a child into another site. Applies to any related
+    model whose QuerySet is a ``SiteScopedQuerySet``. For list filters on such a
+    relation use ``RelatedOnlyFieldListFilter``, which lists only values of the
+    rows the user can see.
+    """
+
+    def get_field_queryset(self, db, db_field, request):
+        queryset = super().get_field_queryset(db, db_field, request)
+        candidates = (
+            queryset
+            if queryset is not None
+            else db_field.remote_field.model._default_manager.using(db).all()
+        )
+        if isinstance(candidates, SiteScopedQuerySet):
+            return candidates.for_user(request.user)
+        return queryset
+
+
+class SiteScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     """A ModelAdmin whose rows are those of the sites the user may see.
 
     The model's manager must come from ``SiteScopedQuerySet``. Another site's
-    object is then missing from the changelist and its change page alike.
+    object is then missing from the changelist and its change page alike, and
+    its related choices are scoped too.
     """
 
     def get_queryset(self, request):

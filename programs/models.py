@@ -81,6 +81,9 @@ class Site(TimeStampedModel):
         return self.name
 
 
+SITE_REQUIRED_MESSAGE = _("Choose at least one site for this account.")
+
+
 class User(AbstractUser):
     """A person who logs in: staff of the foundation or a volunteer.
 
@@ -129,3 +132,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @staticmethod
+    def site_required(*, is_superuser: bool, sees_all_sites: bool) -> bool:
+        """Everyone works at one or more sites, except superusers and directors who
+        see all sites. (A many-to-many rule, so forms and services check it.)"""
+        return not (is_superuser or sees_all_sites)

@@ -4,9 +4,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from programs.models import Role, Site, User
+from programs.models import SITE_REQUIRED_MESSAGE, Role, Site, User
 
 
 @transaction.atomic
@@ -38,8 +37,8 @@ def user_create(
     else:
         user.set_unusable_password()
     user.full_clean()
-    if not (sites or is_superuser or sees_all_sites):
-        raise ValidationError({"sites": _("Choose at least one site for this account.")})
+    if not sites and User.site_required(is_superuser=is_superuser, sees_all_sites=sees_all_sites):
+        raise ValidationError({"sites": SITE_REQUIRED_MESSAGE})
     user.save()
     user.sites.set(sites)
     return user

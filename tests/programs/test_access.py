@@ -1,8 +1,9 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from programs.access import ROLE_PERMISSIONS, get_site_for_user, visible_sites
 from programs.models import Role, Site, User
@@ -94,17 +95,21 @@ def test_the_database_refuses_invalid_accounts(fields, constraint):
         User.objects.create(username="andreea", **fields)
 
 
-def test_user_create_needs_a_site(site_a):
-    with pytest.raises(ValidationError) as error:
+def _inserts(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+
+
+def test_user_create_needs_a_site_and_writes_nothing_without_one(site_a):
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError) as error:
         user_create(username="bogdan", role=Role.SOCIAL_WORKER, password="caiet-verde-1")
     assert "sites" in error.value.message_dict
-    assert not User.objects.filter(username="bogdan").exists()
+    assert _inserts(queries) == []
 
 
-def test_user_create_validates_before_saving(site_a):
-    with pytest.raises(ValidationError):
+def test_user_create_validates_before_writing(site_a):
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError):
         user_create(username="cristina", role=Role.COORDINATOR, sees_all_sites=True)
-    assert not User.objects.filter(username="cristina").exists()
+    assert _inserts(queries) == []
 
 
 def test_user_create_assigns_sites_and_a_usable_password(site_a, site_b):

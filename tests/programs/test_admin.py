@@ -1,8 +1,10 @@
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programs.models import Role
+from programs.admin_site import SiteScopedAdmin
+from programs.models import Role, User
 from tests.factories import SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +70,49 @@ def test_site_changelist_queries_do_not_grow_with_rows(client, make_user):
     with_5 = _changelist_queries(client)
     SiteFactory.create_batch(45)
     assert _changelist_queries(client) == with_5
+
+
+def _superuser_client(client):
+    client.force_login(UserFactory(role="", is_superuser=True, sites=[]))
+    return client
+
+
+def _new_account(**fields):
+    return {
+        "username": "ana.stoica",
+        "password1": "caiet-verde-de-toamna",
+        "password2": "caiet-verde-de-toamna",
+        "role": Role.SOCIAL_WORKER,
+        **fields,
+    }
+
+
+def test_an_account_without_a_site_is_refused_in_the_admin(client):
+    response = _superuser_client(client).post("/admin/programs/user/add/", _new_account())
+    assert response.status_code == 200
+    assert "Alegeți cel puțin o locație pentru acest cont." in response.content.decode()
+    assert not User.objects.filter(username="ana.stoica").exists()
+
+
+def test_an_account_with_a_site_is_created_in_the_admin(client, site_a):
+    response = _superuser_client(client).post(
+        "/admin/programs/user/add/", _new_account(sites=[site_a.pk])
+    )
+    assert response.status_code == 302
+    assert list(User.objects.get(username="ana.stoica").sites.all()) == [site_a]
+
+
+def test_a_director_who_sees_all_sites_needs_no_site_in_the_admin(client):
+    response = _superuser_client(client).post(
+        "/admin/programs/user/add/", _new_account(role=Role.DIRECTOR, sees_all_sites="on")
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="ana.stoica").sees_all_sites
+
+
+def test_site_choices_in_a_scoped_admin_are_the_users_own_sites(rf, make_user, site_a, site_b):
+    request = rf.get("/admin/")
+    request.user = make_user(Role.COORDINATOR, sites=[site_a])
+    model_admin = SiteScopedAdmin(User, admin.site)
+    field = model_admin.formfield_for_manytomany(User._meta.get_field("sites"), request)
+    assert list(field.queryset) == [site_a]

@@ -1,0 +1,27 @@
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from programs.models import SITE_REQUIRED_MESSAGE, User
+
+
+class SiteRequiredMixin:
+    """The account needs a site unless it is a superuser or an all-sites director."""
+
+    def clean(self):
+        cleaned = super().clean()
+        is_superuser = cleaned.get("is_superuser", self.instance.is_superuser)
+        sees_all_sites = cleaned.get("sees_all_sites", self.instance.sees_all_sites)
+        if not cleaned.get("sites") and User.site_required(
+            is_superuser=is_superuser, sees_all_sites=sees_all_sites
+        ):
+            self.add_error("sites", SITE_REQUIRED_MESSAGE)
+        return cleaned
+
+
+class AccountCreationForm(SiteRequiredMixin, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+
+
+class AccountChangeForm(SiteRequiredMixin, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
