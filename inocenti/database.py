@@ -159,8 +159,6 @@ def is_running(pgdata: Path) -> bool:
 
 def stop_embedded(pgdata: Path) -> bool:
     """Stop a server left running in ``pgdata``; return whether one was running."""
-    if not (pgdata / "PG_VERSION").exists():
-        return False
     if not is_running(pgdata):
         running = False
     else:

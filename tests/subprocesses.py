@@ -1,8 +1,10 @@
 """Running the project's own commands in a child process from a test."""
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 
@@ -26,3 +28,15 @@ def run_python(*args: str, cwd=None, **env: str) -> subprocess.CompletedProcess[
         text=True,
         timeout=120,
     )
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the source tree, without the virtualenv, database or build output."""
+    shutil.copytree(
+        settings.BASE_DIR,
+        destination,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".pgdata", "staticfiles", "node_modules", "__pycache__", "*.mo"
+        ),
+    )
+    return destination

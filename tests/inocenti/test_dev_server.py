@@ -3,7 +3,6 @@ PostgreSQL it started. Run in a copy of the project, so that its database is
 its own and not the one this test session uses."""
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -11,10 +10,8 @@ import sys
 import time
 import urllib.request
 
-from django.conf import settings
-
 from inocenti.database import is_running, stop_embedded
-from tests.subprocesses import child_env
+from tests.subprocesses import child_env, copy_project, run_python
 
 
 def _free_port() -> int:
@@ -35,21 +32,9 @@ def _wait_for(url: str, seconds: float) -> int:
 
 
 def test_ctrl_c_stops_the_server_and_the_embedded_database(outside_tmp_path):
-    project = outside_tmp_path / "project"
-    shutil.copytree(
-        settings.BASE_DIR,
-        project,
-        ignore=shutil.ignore_patterns(".git", ".venv", ".pgdata", "staticfiles", "__pycache__"),
-    )
+    project = copy_project(outside_tmp_path / "project")
     env = child_env(DEBUG="true")
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    migrate = run_python("manage.py", "migrate", "--no-input", "-v0", cwd=project, DEBUG="true")
     assert migrate.returncode == 0, migrate.stderr
     port = _free_port()
     server = subprocess.Popen(

@@ -7,7 +7,7 @@ import polib
 import pytest
 from django.conf import settings
 
-from tests.subprocesses import run_python
+from tests.subprocesses import copy_project, run_python
 
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "ro" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
@@ -37,15 +37,7 @@ def test_romanian_catalogue_holds_every_string_of_the_source(tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail("GNU gettext is missing; .ci/run installs it.")
         pytest.skip("GNU gettext (xgettext) is not installed; .ci/run installs it")
-    base = Path(settings.BASE_DIR)
-    copy = tmp_path / "project"
-    shutil.copytree(
-        base,
-        copy,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", ".pgdata", "staticfiles", "node_modules", "__pycache__", "*.mo"
-        ),
-    )
+    copy = copy_project(tmp_path / "project")
     result = run_python(
         "manage.py",
         "makemessages",
