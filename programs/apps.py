@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = _("Programs and access")
+
+    def ready(self) -> None:
+        from programs.search import register_lookups
+
+        register_lookups()

@@ -5,12 +5,17 @@ Other apps stand on these models; this app imports none of them.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from programs.fields import ChoiceArrayField, RomanianTextField
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -64,10 +69,88 @@ class SiteQuerySet(SiteScopedQuerySet):
     site_path = "pk"
 
 
+class County(models.TextChoices):
+    """Romania's counties and the capital, by their official abbreviations."""
+
+    AB = "AB", "Alba"
+    AR = "AR", "Arad"
+    AG = "AG", "Argeș"
+    BC = "BC", "Bacău"
+    BH = "BH", "Bihor"
+    BN = "BN", "Bistrița-Năsăud"
+    BT = "BT", "Botoșani"
+    BV = "BV", "Brașov"
+    BR = "BR", "Brăila"
+    B = "B", "București"
+    BZ = "BZ", "Buzău"
+    CS = "CS", "Caraș-Severin"
+    CL = "CL", "Călărași"
+    CJ = "CJ", "Cluj"
+    CT = "CT", "Constanța"
+    CV = "CV", "Covasna"
+    DB = "DB", "Dâmbovița"
+    DJ = "DJ", "Dolj"
+    GL = "GL", "Galați"
+    GR = "GR", "Giurgiu"
+    GJ = "GJ", "Gorj"
+    HR = "HR", "Harghita"
+    HD = "HD", "Hunedoara"
+    IL = "IL", "Ialomița"
+    IS = "IS", "Iași"
+    IF = "IF", "Ilfov"
+    MM = "MM", "Maramureș"
+    MH = "MH", "Mehedinți"
+    MS = "MS", "Mureș"
+    NT = "NT", "Neamț"
+    OT = "OT", "Olt"
+    PH = "PH", "Prahova"
+    SM = "SM", "Satu Mare"
+    SJ = "SJ", "Sălaj"
+    SB = "SB", "Sibiu"
+    SV = "SV", "Suceava"
+    TR = "TR", "Teleorman"
+    TM = "TM", "Timiș"
+    TL = "TL", "Tulcea"
+    VS = "VS", "Vaslui"
+    VL = "VL", "Vâlcea"
+    VN = "VN", "Vrancea"
+
+
+class CreatedByModel(TimeStampedModel):
+    """A record a person entered: when, and by whom (kept if the account goes)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Site(TimeStampedModel):
     """A partner school or the day center where a program runs."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("Partner school")
+        DAY_CENTER = "day_center", _("Day center")
+
+    name = RomanianTextField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SCHOOL)
+    county = models.CharField(_("county"), max_length=2, choices=County.choices, blank=True)
+    locality = RomanianTextField(_("locality"), max_length=100, blank=True)
+    address = RomanianTextField(_("address"), max_length=300, blank=True)
+    program_started_on = models.DateField(
+        _("program started on"),
+        null=True,
+        blank=True,
+        help_text=_("When the foundation's program began at this site."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = SiteQuerySet.as_manager()
@@ -76,6 +159,14 @@ class Site(TimeStampedModel):
         verbose_name = _("site")
         verbose_name_plural = _("sites")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="site_kind_valid", condition=Q(kind__in=["school", "day_center"])
+            ),
+            models.CheckConstraint(
+                name="site_county_valid", condition=Q(county__in=County.values) | Q(county="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -138,3 +229,330 @@ class User(AbstractUser):
         """Everyone works at one or more sites, except superusers and directors who
         see all sites. (A many-to-many rule, so forms and services check it.)"""
         return not (is_superuser or sees_all_sites)
+
+
+class Program(TimeStampedModel):
+    """A line of work the foundation runs at some of its sites."""
+
+    name = RomanianTextField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    sites = models.ManyToManyField(
+        Site, verbose_name=_("sites"), related_name="programs", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Funder(TimeStampedModel):
+    """Who pays for the work: a foundation, a grant scheme, a city hall."""
+
+    class Kind(models.TextChoices):
+        FOUNDATION = "foundation", _("Foundation or NGO")
+        COMPANY = "company", _("Company")
+        PUBLIC = "public", _("Public authority")
+        GRANT_SCHEME = "grant_scheme", _("Grant scheme")
+        INDIVIDUALS = "individuals", _("Individual donors")
+
+    name = RomanianTextField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    partner_since = models.DateField(_("partner since"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("funder")
+        verbose_name_plural = _("funders")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="funder_kind_valid",
+                condition=Q(
+                    kind__in=["foundation", "company", "public", "grant_scheme", "individuals"]
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FundedProjectQuerySet(models.QuerySet):
+    def covering(self, *, site: Site, on: datetime.date) -> FundedProjectQuerySet:
+        """The projects a service given at ``site`` on ``on`` counts towards."""
+        return self.filter(sites=site, starts_on__lte=on, ends_on__gte=on)
+
+
+class FundedProject(TimeStampedModel):
+    """A funded project: services delivered at its sites during its period count
+    towards it."""
+
+    funder = models.ForeignKey(
+        Funder, verbose_name=_("funder"), on_delete=models.PROTECT, related_name="projects"
+    )
+    name = RomanianTextField(_("name"), max_length=300)
+    reference = models.CharField(_("contract or grant number"), max_length=100, blank=True)
+    partners = models.TextField(_("partners"), blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    sites = models.ManyToManyField(Site, verbose_name=_("sites"), related_name="funded_projects")
+    programs = models.ManyToManyField(
+        Program, verbose_name=_("programs"), related_name="funded_projects", blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    objects = FundedProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("funded project")
+        verbose_name_plural = _("funded projects")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="funded_project_ends_after_start",
+                condition=Q(ends_on__gte=F("starts_on")),
+                violation_error_message=_("A project cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["funder", "name"], name="funded_project_name_unique_per_funder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolYearQuerySet(models.QuerySet):
+    def current(self) -> SchoolYear | None:
+        return self.filter(is_current=True).first()
+
+    def containing(self, day: datetime.date) -> SchoolYear | None:
+        return self.filter(starts_on__lte=day, ends_on__gte=day).first()
+
+
+class SchoolYear(TimeStampedModel):
+    """A Romanian school year, 1 September to 31 August; one is the current one."""
+
+    name = models.CharField(_("name"), max_length=9, unique=True, help_text="2025-2026")
+    starts_on = models.DateField(_("starts on"), unique=True)
+    ends_on = models.DateField(_("ends on"))
+    is_current = models.BooleanField(_("current"), default=False)
+
+    objects = SchoolYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("school year")
+        verbose_name_plural = _("school years")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="school_year_ends_after_start",
+                condition=Q(ends_on__gt=F("starts_on")),
+                violation_error_message=_("A school year must end after it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=Q(is_current=True),
+                name="school_year_one_current",
+                violation_error_message=_("Another school year is already the current one."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def for_start_year(cls, year: int) -> SchoolYear:
+        """An unsaved school year from 1 September ``year`` to 31 August next year."""
+        return cls(
+            name=f"{year}-{year + 1}",
+            starts_on=datetime.date(year, 9, 1),
+            ends_on=datetime.date(year + 1, 8, 31),
+        )
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+    SUNDAY = 7, _("Sunday")
+
+
+class GroupQuerySet(SiteScopedQuerySet):
+    def meeting_on(self, day: datetime.date) -> GroupQuerySet:
+        return self.filter(meeting_days__contains=[day.isoweekday()])
+
+
+class Group(TimeStampedModel):
+    """Children who meet together at a site during a school year."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="groups"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, verbose_name=_("school year"), on_delete=models.PROTECT, related_name="groups"
+    )
+    name = RomanianTextField(_("name"), max_length=100, help_text=_("For example “Grupa I–IV”."))
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        related_name="staffed_groups",
+        blank=True,
+        help_text=_("The social workers and teachers who work with this group."),
+    )
+    meeting_days = ChoiceArrayField(
+        models.PositiveSmallIntegerField(choices=Weekday.choices),
+        verbose_name=_("meeting days"),
+        default=list,
+        blank=True,
+    )
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["site__name", "-school_year__starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "school_year", "name"],
+                name="group_name_unique_per_site_and_year",
+                violation_error_message=_(
+                    "This site already has a group with this name in this school year."
+                ),
+            ),
+            # The target of the enrollment's (group, site) foreign key, which
+            # keeps every enrollment's group at the enrollment's own site.
+            models.UniqueConstraint(fields=["id", "site"], name="group_id_site_unique"),
+            models.CheckConstraint(
+                name="group_meeting_days_are_weekdays",
+                condition=Q(meeting_days__contained_by=Weekday.values),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.site} · {self.school_year}"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    MOVED = "moved", _("Moved to another group")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    TRANSFERRED = "transferred", _("Transferred")
+    DROPPED_OUT = "dropped_out", _("Dropped out of school")
+
+    @classmethod
+    def exits(cls) -> list[tuple[str, str]]:
+        return [(value, label) for value, label in cls.choices if value != cls.ACTIVE]
+
+
+class EnrollmentQuerySet(SiteScopedQuerySet):
+    def current(self) -> EnrollmentQuerySet:
+        """Enrollments not ended: the child still attends."""
+        return self.filter(ended_on__isnull=True)
+
+    def on(self, day: datetime.date) -> EnrollmentQuerySet:
+        """Enrollments that had begun and not yet ended on ``day``."""
+        return self.filter(started_on__lte=day).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=day)
+        )
+
+
+class Enrollment(CreatedByModel):
+    """A child in a program at a site, usually in one of its groups.
+
+    An enrollment is open (``ended_on`` empty, status active) or closed with an
+    exit status. Moving a child to another group closes one enrollment and
+    opens the next, so the days a child belonged to each group stay known.
+    """
+
+    child = models.ForeignKey(
+        "children.Child",
+        verbose_name=_("child"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    group = models.ForeignKey(
+        Group,
+        verbose_name=_("group"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        null=True,
+        blank=True,
+    )
+    started_on = models.DateField(_("start date"))
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=EnrollmentStatus.choices,
+        default=EnrollmentStatus.ACTIVE,
+    )
+    exit_reason = models.TextField(_("exit reason"), blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-started_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="enrollment_status_valid", condition=Q(status__in=EnrollmentStatus.values)
+            ),
+            models.CheckConstraint(
+                name="enrollment_ends_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                violation_error_message=_("An enrollment cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                name="enrollment_open_exactly_when_active",
+                condition=(
+                    Q(ended_on__isnull=True, status=EnrollmentStatus.ACTIVE)
+                    | (Q(ended_on__isnull=False) & ~Q(status=EnrollmentStatus.ACTIVE))
+                ),
+                violation_error_message=_(
+                    "An active enrollment has no end date; an ended one needs an exit status."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["child", "program"],
+                condition=Q(ended_on__isnull=True),
+                name="enrollment_one_open_per_child_and_program",
+                violation_error_message=_(
+                    "This child already has an open enrollment in this program."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["group", "started_on"], name="enrollment_group_start")]
+
+    def __str__(self) -> str:
+        return f"{self.child} · {self.program} · {self.site}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.group_id and self.site_id and self.group.site_id != self.site_id:
+            errors["group"] = _("The group must belong to the enrollment's site.")
+        if (
+            self.program_id
+            and self.site_id
+            and not self.program.sites.filter(pk=self.site_id).exists()
+        ):
+            errors["site"] = _("This program does not run at this site.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,9 +1,14 @@
 """Fictitious people and places for tests."""
 
+import datetime
+
 import factory
 from factory.django import DjangoModelFactory, Password
 
-from programs.models import Role, Site, User
+from children.cnp import build_cnp
+from children.models import Child
+from families.models import Family, Guardian
+from programs.models import Enrollment, Group, Program, Role, SchoolYear, Site, User
 
 PASSWORD = "parola-de-test-2026"
 
@@ -37,3 +42,99 @@ class UserFactory(DjangoModelFactory):
         if extracted is None:
             extracted = [] if (self.sees_all_sites or self.is_superuser) else [SiteFactory()]
         self.sites.set(extracted)
+
+
+class SchoolYearFactory(DjangoModelFactory):
+    class Meta:
+        model = SchoolYear
+        django_get_or_create = ("name",)
+
+    class Params:
+        start_year = 2025
+
+    name = factory.LazyAttribute(lambda o: f"{o.start_year}-{o.start_year + 1}")
+    starts_on = factory.LazyAttribute(lambda o: datetime.date(o.start_year, 9, 1))
+    ends_on = factory.LazyAttribute(lambda o: datetime.date(o.start_year + 1, 8, 31))
+
+
+class ProgramFactory(DjangoModelFactory):
+    class Meta:
+        model = Program
+        django_get_or_create = ("name",)
+        skip_postgeneration_save = True
+
+    name = "Educație și Integrare Socială"
+
+    @factory.post_generation
+    def sites(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sites.add(*extracted)
+
+
+class GroupFactory(DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    site = factory.SubFactory(SiteFactory)
+    school_year = factory.SubFactory(SchoolYearFactory)
+    name = factory.Sequence(lambda n: f"Grupa {n + 1}")
+    meeting_days = factory.LazyFunction(lambda: [1, 2, 3, 4, 5])
+
+
+class FamilyFactory(DjangoModelFactory):
+    class Meta:
+        model = Family
+
+    site = factory.SubFactory(SiteFactory)
+    name = factory.Sequence(lambda n: f"Familia Lăcătuș {n + 1}")
+    locality = "București"
+    county = "B"
+    household_size = 5
+    risk_factors = factory.LazyFunction(lambda: ["poverty", "parents_abroad"])
+
+
+class GuardianFactory(DjangoModelFactory):
+    class Meta:
+        model = Guardian
+
+    family = factory.SubFactory(FamilyFactory)
+    given_names = "Mariana"
+    family_name = "Lăcătuș"
+    relationship = "mother"
+    phone = "0722 000 111"
+
+
+class ChildFactory(DjangoModelFactory):
+    """A child without a CNP (like many); ``ChildFactory(with_cnp=True)`` gives one."""
+
+    class Meta:
+        model = Child
+
+    class Params:
+        with_cnp = factory.Trait(
+            cnp=factory.LazyAttributeSequence(
+                lambda o, n: build_cnp(
+                    sex=o.sex, birth_date=o.birth_date, county_code="42", serial=n % 999 + 1
+                )
+            )
+        )
+
+    site = factory.SubFactory(SiteFactory)
+    given_names = factory.Iterator(["Ștefan", "Ana-Maria", "Florin", "Denisa", "Ionuț"])
+    family_name = factory.Iterator(["Lăcătuș", "Căldăraru", "Rostaș", "Stoica", "Țurcanu"])
+    sex = factory.Iterator(["M", "F", "M", "F", "M"])
+    birth_date = factory.Sequence(lambda n: datetime.date(2014, 1, 1) + datetime.timedelta(days=n))
+    grade = 5
+
+
+class EnrollmentFactory(DjangoModelFactory):
+    """An open enrollment in a group of the child's site (the program runs there)."""
+
+    class Meta:
+        model = Enrollment
+
+    child = factory.SubFactory(ChildFactory)
+    site = factory.SelfAttribute("child.site")
+    group = factory.SubFactory(GroupFactory, site=factory.SelfAttribute("..site"))
+    program = factory.LazyAttribute(lambda o: ProgramFactory(sites=[o.site]))
+    started_on = datetime.date(2025, 9, 15)
