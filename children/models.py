@@ -120,6 +120,7 @@ class Child(CreatedByModel):
     class Meta:
         verbose_name = _("child")
         verbose_name_plural = _("children")
+        permissions = [("import_children", _("Can import children from a spreadsheet"))]
         ordering = ["family_name", "given_names"]
         constraints = [
             models.UniqueConstraint(

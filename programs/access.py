@@ -21,13 +21,48 @@ from django.shortcuts import get_object_or_404
 
 from programs.models import Role, Site, SiteQuerySet, SiteScopedQuerySet
 
+
 # The whole permission table. Feature issues add their permissions here, so that
 # one reading shows what each role may do. Superusers may do everything.
+def _crud(*models: str, actions: tuple[str, ...] = ("view", "add", "change", "delete")) -> set[str]:
+    """``_crud("children.child")`` → {"children.view_child", "children.add_child", ...}."""
+    return {
+        f"{label}.{action}_{name}"
+        for label, name in (model.split(".") for model in models)
+        for action in actions
+    }
+
+
+# Organisation-wide records (not personal data): coordinators read them,
+# directors keep them up to date.
+_ORGANISATION = (
+    "programs.program",
+    "programs.funder",
+    "programs.fundedproject",
+    "programs.schoolyear",
+)
+# Children's and families' records, always limited to the user's sites.
+_CASE_RECORDS = (
+    "children.child",
+    "families.family",
+    "families.guardian",
+    "programs.enrollment",
+    "programs.group",
+)
+
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     Role.SOCIAL_WORKER: frozenset(),
     Role.PSYCHOLOGIST: frozenset(),
-    Role.COORDINATOR: frozenset({"programs.use_admin", "programs.view_site"}),
-    Role.DIRECTOR: frozenset({"programs.use_admin", "programs.view_site"}),
+    Role.COORDINATOR: frozenset(
+        {"programs.use_admin", "programs.view_site", "children.import_children"}
+        | _crud(*_ORGANISATION, actions=("view",))
+        | _crud(*_CASE_RECORDS)
+    ),
+    Role.DIRECTOR: frozenset(
+        {"programs.use_admin", "programs.view_site"}
+        | _crud(*_ORGANISATION)
+        | _crud(*_CASE_RECORDS, actions=("view",))
+    ),
     Role.VOLUNTEER: frozenset(),
 }
 

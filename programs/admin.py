@@ -1,18 +1,226 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from programs.admin_site import SiteScopedAdmin
+from programs.access import visible_sites
+from programs.admin_site import (
+    CurrentYearGroupFilter,
+    RecordedByAdminMixin,
+    ScopedChoicesMixin,
+    SiteScopedAdmin,
+    run_action_with_form,
+)
 from programs.forms import AccountChangeForm, AccountCreationForm
-from programs.models import Site, User
+from programs.models import (
+    Enrollment,
+    EnrollmentStatus,
+    FundedProject,
+    Funder,
+    Group,
+    Program,
+    Role,
+    SchoolYear,
+    Site,
+    User,
+    Weekday,
+    sees_every_site,
+)
+from programs.services import enrollments_end, enrollments_move
+
+TIMESTAMPS = ["created_at", "updated_at"]
+RECORDED = ["created_by", "created_at", "updated_at"]
 
 
 @admin.register(Site)
 class SiteAdmin(SiteScopedAdmin):
-    list_display = ["name", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["name", "kind", "county", "locality", "program_started_on", "is_active"]
+    list_filter = ["is_active", "kind", "county"]
+    search_fields = ["name__fold_contains", "locality__fold_contains"]
+    readonly_fields = TIMESTAMPS
+
+
+@admin.register(Program)
+class ProgramAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    list_display = ["name", "started_on"]
+    search_fields = ["name__fold_contains"]
+    autocomplete_fields = ["sites"]
+    readonly_fields = TIMESTAMPS
+
+
+class FundedProjectInline(ScopedChoicesMixin, admin.TabularInline):
+    model = FundedProject
+    fields = ["name", "starts_on", "ends_on", "sites"]
+    autocomplete_fields = ["sites"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Funder)
+class FunderAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "partner_since"]
+    list_filter = ["kind"]
+    search_fields = ["name__fold_contains"]
+    inlines = [FundedProjectInline]
+    readonly_fields = TIMESTAMPS
+
+
+@admin.register(FundedProject)
+class FundedProjectAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    list_display = ["name", "funder", "starts_on", "ends_on"]
+    list_filter = ["funder", ("sites", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["funder"]
+    search_fields = ["name__fold_contains", "funder__name__fold_contains", "reference"]
+    autocomplete_fields = ["funder", "sites", "programs"]
+    date_hierarchy = "starts_on"
+    readonly_fields = TIMESTAMPS
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on", "is_current"]
     search_fields = ["name"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = TIMESTAMPS
+
+
+@admin.register(Group)
+class GroupAdmin(SiteScopedAdmin):
+    list_display = ["name", "site", "school_year", "meeting_days_display", "children_now"]
+    list_filter = [
+        "school_year",
+        ("site", admin.RelatedOnlyFieldListFilter),
+        "site__county",
+    ]
+    list_select_related = ["site", "school_year"]
+    search_fields = ["name__fold_contains", "site__name__fold_contains"]
+    autocomplete_fields = ["site", "school_year"]
+    filter_horizontal = ["staff"]
+    readonly_fields = TIMESTAMPS
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_enrollments=Count("enrollments", filter=Q(enrollments__ended_on__isnull=True))
+            )
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "staff":
+            # Staff come from the sites the coordinator works at.
+            staff = User.objects.filter(is_active=True).exclude(role=Role.VOLUNTEER)
+            if not sees_every_site(request.user):
+                staff = staff.filter(sites__in=visible_sites(request.user)).distinct()
+            kwargs["queryset"] = staff
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description=_("meeting days"))
+    def meeting_days_display(self, group: Group) -> str:
+        return ", ".join(str(Weekday(day).label) for day in sorted(group.meeting_days))
+
+    @admin.display(description=_("children now"), ordering="open_enrollments")
+    def children_now(self, group: Group) -> int:
+        return group.open_enrollments
+
+
+class EndEnrollmentsForm(forms.Form):
+    ended_on = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label=_("Exit status"), choices=EnrollmentStatus.exits)
+    reason = forms.CharField(label=_("Exit reason"), widget=forms.Textarea, required=False)
+
+
+class MoveToGroupForm(forms.Form):
+    group = forms.ModelChoiceField(label=_("New group"), queryset=Group.objects.none())
+    on = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The first day in the new group."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = (
+            Group.objects.for_user(user)
+            .select_related("site", "school_year")
+            .order_by("site__name", "-school_year__starts_on", "name")
+        )
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = ["child", "program", "site", "group", "started_on", "ended_on", "status"]
+    list_filter = [
+        "status",
+        ("site", admin.RelatedOnlyFieldListFilter),
+        "site__county",
+        "group__school_year",
+        CurrentYearGroupFilter,
+        "program",
+    ]
+    list_select_related = ["child", "program", "site", "group__site", "group__school_year"]
+    search_fields = ["child__given_names__fold_contains", "child__family_name__fold_contains"]
+    autocomplete_fields = ["child", "site", "group"]
+    date_hierarchy = "started_on"
+    readonly_fields = RECORDED
+    actions = ["end_enrollments", "move_enrollments"]
+
+    @admin.action(description=_("End selected enrollments with a reason"), permissions=["change"])
+    def end_enrollments(self, request, queryset):
+        def apply(form, queryset):
+            count = enrollments_end(
+                enrollments=queryset.select_for_update(of=("self",)),
+                ended_on=form.cleaned_data["ended_on"],
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+            self.message_user(
+                request,
+                ngettext("Ended %(count)d enrollment.", "Ended %(count)d enrollments.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+
+        return run_action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=EndEnrollmentsForm,
+            title=_("End enrollments"),
+            submit=_("End enrollments"),
+            apply=apply,
+        )
+
+    @admin.action(
+        description=_("Move selected enrollments to another group"), permissions=["change"]
+    )
+    def move_enrollments(self, request, queryset):
+        def apply(form, queryset):
+            count = enrollments_move(
+                enrollments=queryset.select_for_update(of=("self",)),
+                group=form.cleaned_data["group"],
+                on=form.cleaned_data["on"],
+                by=request.user,
+            )
+            self.message_user(
+                request,
+                ngettext("Moved %(count)d enrollment.", "Moved %(count)d enrollments.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+
+        return run_action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=MoveToGroupForm,
+            title=_("Move to another group"),
+            submit=_("Move"),
+            apply=apply,
+            user=request.user,
+        )
 
 
 @admin.register(User)
@@ -24,6 +232,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = AccountCreationForm
     list_display = ["username", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "sees_all_sites", "sites"]
+    search_fields = ["username", "first_name__fold_contains", "last_name__fold_contains"]
     filter_horizontal = ["sites"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),

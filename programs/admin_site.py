@@ -4,13 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from programs.models import SiteScopedQuerySet
+from programs.models import Group, SiteScopedQuerySet
 
 
 class InocentiAdminSite(admin.AdminSite):
@@ -67,3 +69,95 @@ class SiteScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
+
+
+def action_form_page(
+    modeladmin: admin.ModelAdmin,
+    request,
+    queryset,
+    *,
+    form,
+    title: str,
+    submit_label: str,
+):
+    """The intermediate page of an admin action that needs input (a date, a reason).
+
+    The selection and the action travel in hidden fields, as on Django's own
+    delete confirmation, so the second POST comes back to the same action.
+    """
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "opts": modeladmin.model._meta,
+        "form": form,
+        "queryset": queryset,
+        "submit_label": submit_label,
+        "action": request.POST.get("action"),
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "select_across": request.POST.get("select_across", "0"),
+    }
+    return TemplateResponse(request, "admin/action_form.html", context)
+
+
+def run_action_with_form(modeladmin, request, queryset, *, form_class, title, submit, apply, **kw):
+    """Show ``form_class`` for the selection, then ``apply(form, queryset)`` when valid.
+
+    ``apply`` returns the number of rows changed or raises ValidationError, in
+    which case nothing was saved and the page shows the error.
+    """
+    if "apply" in request.POST:
+        form = form_class(request.POST, **kw)
+        if form.is_valid():
+            try:
+                return apply(form, queryset)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+    else:
+        form = form_class(
+            initial={"ended_on": timezone.localdate(), "on": timezone.localdate()}, **kw
+        )
+    return action_form_page(
+        modeladmin, request, queryset, form=form, title=title, submit_label=submit
+    )
+
+
+class RecordedByAdminMixin:
+    """Notes who entered a record, on the admin's add form."""
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if hasattr(instance, "created_by_id") and instance.pk is None:
+                instance.created_by = request.user
+        super().save_formset(request, form, formset, change)
+
+
+class CurrentYearGroupFilter(admin.SimpleListFilter):
+    """Filter by a group of the current school year among the user's sites.
+
+    Django's related filters would list every group of every year and load
+    each group's site and year one query at a time.
+    """
+
+    title = _("group (current school year)")
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        groups = (
+            Group.objects.for_user(request.user)
+            .filter(school_year__is_current=True)
+            .select_related("site", "school_year")
+            .order_by("site__name", "name")
+        )
+        return [(str(group.pk), f"{group.name} · {group.site}") for group in groups]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(group_id=self.value())
+        return queryset

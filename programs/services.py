@@ -1,11 +1,21 @@
 """Workflows over the programs models: keyword-only, atomic, fully validated."""
 
+import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from programs.models import SITE_REQUIRED_MESSAGE, Role, Site, User
+from programs.models import (
+    SITE_REQUIRED_MESSAGE,
+    Enrollment,
+    EnrollmentStatus,
+    Group,
+    Role,
+    Site,
+    User,
+)
 
 
 @transaction.atomic
@@ -42,3 +52,99 @@ def user_create(
     user.save()
     user.sites.set(sites)
     return user
+
+
+@transaction.atomic
+def enrollment_end(
+    *,
+    enrollment: Enrollment,
+    ended_on: datetime.date,
+    status: EnrollmentStatus | str,
+    reason: str = "",
+) -> Enrollment:
+    """Close an open enrollment with an exit status (completed, dropped out…)."""
+    if enrollment.ended_on is not None:
+        raise ValidationError(_("This enrollment has already ended."), code="already_ended")
+    if status == EnrollmentStatus.ACTIVE:
+        raise ValidationError({"status": _("Choose how the enrollment ended.")})
+    enrollment.ended_on = ended_on
+    enrollment.status = status
+    enrollment.exit_reason = reason
+    enrollment.full_clean()
+    enrollment.save(update_fields=["ended_on", "status", "exit_reason", "updated_at"])
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_move(
+    *, enrollment: Enrollment, group: Group, on: datetime.date, by: User | None = None
+) -> Enrollment:
+    """Move a child to another group of the same site from ``on``.
+
+    The current enrollment closes the day before (status "moved") and a new one
+    opens in ``group``, so each group's past registers keep the right children.
+    A move on the enrollment's first day corrects the group in place.
+    """
+    if enrollment.ended_on is not None:
+        raise ValidationError(_("This enrollment has already ended."), code="already_ended")
+    if group.site_id != enrollment.site_id:
+        raise ValidationError(
+            _("The new group is at another site; end this enrollment as a transfer instead."),
+            code="other_site",
+        )
+    if group.pk == enrollment.group_id:
+        return enrollment
+    if on < enrollment.started_on:
+        raise ValidationError(
+            _("The move cannot happen before the enrollment started."), code="before_start"
+        )
+    if on == enrollment.started_on:
+        enrollment.group = group
+        enrollment.full_clean()
+        enrollment.save(update_fields=["group", "updated_at"])
+        return enrollment
+    enrollment_end(
+        enrollment=enrollment,
+        ended_on=on - datetime.timedelta(days=1),
+        status=EnrollmentStatus.MOVED,
+        reason=str(group),
+    )
+    successor = Enrollment(
+        child_id=enrollment.child_id,
+        program_id=enrollment.program_id,
+        site_id=enrollment.site_id,
+        group=group,
+        started_on=on,
+        created_by=by,
+    )
+    successor.full_clean()
+    successor.save()
+    return successor
+
+
+@transaction.atomic
+def enrollments_end(
+    *,
+    enrollments: Iterable[Enrollment],
+    ended_on: datetime.date,
+    status: EnrollmentStatus | str,
+    reason: str = "",
+) -> int:
+    """End several enrollments at once; all or none (the first error stops it)."""
+    count = 0
+    for enrollment in enrollments:
+        enrollment_end(enrollment=enrollment, ended_on=ended_on, status=status, reason=reason)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def enrollments_move(
+    *, enrollments: Iterable[Enrollment], group: Group, on: datetime.date, by: User | None = None
+) -> int:
+    """Move several open enrollments to ``group``; all or none."""
+    count = 0
+    for enrollment in enrollments:
+        enrollment_move(enrollment=enrollment, group=group, on=on, by=by)
+        count += 1
+    return count

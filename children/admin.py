@@ -1,0 +1,168 @@
+from functools import partial
+
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from children import views
+from children.models import Child
+from children.services import children_move_to_group
+from programs.admin import MoveToGroupForm
+from programs.admin_site import (
+    CurrentYearGroupFilter,
+    RecordedByAdminMixin,
+    ScopedChoicesMixin,
+    SiteScopedAdmin,
+    run_action_with_form,
+)
+from programs.models import Enrollment
+
+RECORDED = ["created_by", "created_at", "updated_at"]
+
+
+class EnrollmentInline(ScopedChoicesMixin, admin.TabularInline):
+    model = Enrollment
+    fields = ["program", "site", "group", "started_on", "ended_on", "status", "exit_reason"]
+    autocomplete_fields = ["group"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("program", "site", "group__site", "group__school_year")
+        )
+
+
+class ChildCurrentGroupFilter(CurrentYearGroupFilter):
+    title = _("current group")
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(
+                enrollments__group_id=self.value(), enrollments__ended_on__isnull=True
+            )
+        return queryset
+
+
+@admin.register(Child)
+class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = [
+        "family_name",
+        "given_names",
+        "birth_date",
+        "grade",
+        "site",
+        "current_groups",
+        "has_cnp",
+        "status",
+    ]
+    list_display_links = ["family_name", "given_names"]
+    list_filter = [
+        "status",
+        ("site", admin.RelatedOnlyFieldListFilter),
+        "site__county",
+        ChildCurrentGroupFilter,
+        "enrollments__group__school_year",
+        "grade",
+        "sex",
+        "special_educational_needs",
+    ]
+    list_select_related = ["site"]
+    # Names ignore diacritics and case; a CNP must be typed whole.
+    search_fields = ["given_names__fold_contains", "family_name__fold_contains", "=cnp"]
+    search_help_text = _("Search by name (with or without diacritics) or by the whole CNP.")
+    autocomplete_fields = ["family", "school_site", "data_consent_by"]
+    readonly_fields = RECORDED
+    inlines = [EnrollmentInline]
+    actions = ["move_to_group"]
+    fieldsets = [
+        (
+            _("Identity"),
+            {"fields": ["given_names", "family_name", "birth_date", "sex", "cnp"]},
+        ),
+        (
+            _("Site and school"),
+            {
+                "fields": [
+                    "site",
+                    "school_site",
+                    "school_name",
+                    "grade",
+                    "special_educational_needs",
+                ]
+            },
+        ),
+        (_("Family"), {"fields": ["family"]}),
+        (
+            _("Consent"),
+            {"fields": ["data_consent_on", "data_consent_by", "photo_consent"]},
+        ),
+        (_("Status and notes"), {"fields": ["status", "notes"]}),
+        (_("Record"), {"fields": RECORDED, "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        open_enrollments = Enrollment.objects.current().select_related("group")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("enrollments", open_enrollments, to_attr="open_enrollments"))
+        )
+
+    @admin.display(description=_("current group"))
+    def current_groups(self, child: Child) -> str:
+        return ", ".join(
+            enrollment.group.name for enrollment in child.open_enrollments if enrollment.group
+        )
+
+    @admin.display(description=_("CNP"), boolean=True)
+    def has_cnp(self, child: Child) -> bool:
+        # The list shows whether a CNP is recorded, never the number itself.
+        return bool(child.cnp)
+
+    @admin.action(description=_("Move selected children to another group"), permissions=["change"])
+    def move_to_group(self, request, queryset):
+        def apply(form, queryset):
+            count = children_move_to_group(
+                children=queryset,
+                group=form.cleaned_data["group"],
+                on=form.cleaned_data["on"],
+                by=request.user,
+            )
+            self.message_user(
+                request,
+                ngettext("Moved %(count)d child.", "Moved %(count)d children.", count)
+                % {"count": count},
+                messages.SUCCESS,
+            )
+
+        return run_action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=MoveToGroupForm,
+            title=_("Move to another group"),
+            submit=_("Move"),
+            apply=apply,
+            user=request.user,
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                wrap(partial(views.child_import, model_admin=self)),
+                name="children_child_import",
+            ),
+            path(
+                "import/example/",
+                wrap(partial(views.child_import_example, model_admin=self)),
+                name="children_child_import_example",
+            ),
+            *super().get_urls(),
+        ]

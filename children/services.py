@@ -1,0 +1,45 @@
+"""Workflows over children and their enrollments: keyword-only, atomic, validated."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from children.models import Child
+from programs.models import Enrollment, Group, User
+from programs.services import enrollment_move
+
+
+@transaction.atomic
+def children_move_to_group(
+    *, children: Iterable[Child], group: Group, on: datetime.date, by: User | None = None
+) -> int:
+    """Move each child's open enrollment at the group's site into ``group`` from ``on``.
+
+    All or none: a child with no open enrollment at that site, or with several
+    (one per program, so which to move is unclear), stops the whole move and is
+    named in the error.
+    """
+    children = list(children)
+    open_enrollments: dict[int, list[Enrollment]] = {child.pk: [] for child in children}
+    for enrollment in (
+        Enrollment.objects.current()
+        .filter(child__in=children, site_id=group.site_id)
+        .select_related("group")
+    ):
+        open_enrollments[enrollment.child_id].append(enrollment)
+    problems = [child.full_name for child in children if len(open_enrollments[child.pk]) != 1]
+    if problems:
+        raise ValidationError(
+            _(
+                "These children have no single open enrollment at %(site)s, so they were "
+                "not moved: %(names)s."
+            ),
+            params={"site": group.site, "names": ", ".join(problems)},
+            code="no_single_enrollment",
+        )
+    for child in children:
+        enrollment_move(enrollment=open_enrollments[child.pk][0], group=group, on=on, by=by)
+    return len(children)

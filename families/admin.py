@@ -1,0 +1,81 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from families.models import Family, Guardian, RiskFactor
+from programs.admin_site import RecordedByAdminMixin, SiteScopedAdmin
+
+RECORDED = ["created_by", "created_at", "updated_at"]
+
+
+class GuardianInline(admin.StackedInline):
+    model = Guardian
+    fields = [
+        ("given_names", "family_name", "relationship"),
+        ("phone", "is_primary_contact"),
+        ("education_level", "employment", "works_abroad_in"),
+    ]
+    extra = 0
+
+
+class RiskFactorFilter(admin.SimpleListFilter):
+    title = _("risk factor")
+    parameter_name = "risk_factor"
+
+    def lookups(self, request, model_admin):
+        return RiskFactor.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in RiskFactor.values:
+            return queryset.filter(risk_factors__contains=[self.value()])
+        return queryset
+
+
+@admin.register(Family)
+class FamilyAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = ["name", "locality", "county", "site", "household_size", "risk_count"]
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter), "county", RiskFactorFilter]
+    list_select_related = ["site"]
+    search_fields = [
+        "name__fold_contains",
+        "locality__fold_contains",
+        "guardians__family_name__fold_contains",
+        "guardians__given_names__fold_contains",
+    ]
+    autocomplete_fields = ["site"]
+    readonly_fields = RECORDED
+    inlines = [GuardianInline]
+    fieldsets = [
+        (None, {"fields": ["site", "name"]}),
+        (_("Address"), {"fields": ["address", "locality", "county"]}),
+        (_("Situation"), {"fields": ["household_size", "risk_factors", "benefits", "notes"]}),
+        (_("Record"), {"fields": RECORDED, "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description=_("risk factors"))
+    def risk_count(self, family: Family) -> int:
+        return len(family.risk_factors)
+
+
+@admin.register(Guardian)
+class GuardianAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = [
+        "family_name",
+        "given_names",
+        "relationship",
+        "family",
+        "phone",
+        "is_primary_contact",
+    ]
+    list_filter = [
+        "relationship",
+        "is_primary_contact",
+        ("family__site", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["family"]
+    search_fields = [
+        "given_names__fold_contains",
+        "family_name__fold_contains",
+        "family__name__fold_contains",
+    ]
+    autocomplete_fields = ["family"]
+    readonly_fields = RECORDED
