@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from children import cnp as cnp_codes
 from children.validators import validate_cnp
 from programs.fields import RomanianTextField
 from programs.models import CreatedByModel, Site, SiteScopedQuerySet
@@ -175,6 +176,16 @@ class Child(CreatedByModel):
 
     def clean(self) -> None:
         errors = {}
+        if self.cnp and cnp_codes.is_valid(self.cnp):
+            # Children often come with a CNP but a mistyped birth date, or none.
+            from_cnp = cnp_codes.parse(self.cnp)
+            if self.birth_date is None:
+                self.birth_date = from_cnp.birth_date
+            elif self.birth_date != from_cnp.birth_date:
+                errors["birth_date"] = _("The date of birth does not match the CNP.")
+            # Only Romanian citizens' codes (first digit 1-6) record the sex.
+            if self.sex and self.cnp[0] in "123456" and self.sex != from_cnp.sex:
+                errors["sex"] = _("The sex does not match the CNP.")
         if self.family_id and self.site_id and self.family.site_id != self.site_id:
             errors["family"] = _("The family must be followed by the same site as the child.")
         if self.data_consent_by_id and self.data_consent_by.family_id != self.family_id:

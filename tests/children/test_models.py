@@ -122,3 +122,26 @@ def test_children_for_user_are_those_of_their_sites(make_user, site_a, site_b):
     mine = ChildFactory(site=site_a)
     ChildFactory(site=site_b)
     assert list(Child.objects.for_user(make_user())) == [mine]
+
+
+def test_birth_date_must_match_the_cnp():
+    child = ChildFactory(with_cnp=True)
+    child.birth_date = child.birth_date + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as raised:
+        child.full_clean()
+    assert "birth_date" in raised.value.message_dict
+
+
+def test_sex_must_match_the_cnp():
+    child = ChildFactory(with_cnp=True, sex="M")
+    child.sex = "F"
+    with pytest.raises(ValidationError) as raised:
+        child.full_clean()
+    assert "sex" in raised.value.message_dict
+
+
+def test_a_missing_birth_date_is_read_from_the_cnp():
+    child = ChildFactory(with_cnp=True, birth_date=datetime.date(2013, 2, 28))
+    child.birth_date = None
+    child.full_clean()
+    assert child.birth_date == datetime.date(2013, 2, 28)
