@@ -2,14 +2,17 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from children.models import Child, ChildStatus
 from programs.access import visible_sites
-from programs.models import Role
+from programs.models import Enrollment, Role
 
 # Each role's home. Placeholders say on the page which feature will fill them.
 HOME_TEMPLATES = {
@@ -28,7 +31,31 @@ def home(request):
     if template is None:
         # A superuser without a role works in the admin.
         return redirect("admin:index")
-    return render(request, template, {"sites": visible_sites(user)})
+    sites = visible_sites(user)
+    if user.role == Role.COORDINATOR:
+        sites = _with_counts(sites)
+    return render(request, template, {"sites": sites})
+
+
+def _with_counts(sites):
+    """Each site with its active children and open enrollments, in one query."""
+    active_children = (
+        Child.objects.filter(site=OuterRef("pk"), status=ChildStatus.ACTIVE)
+        .values("site")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    open_enrollments = (
+        Enrollment.objects.current()
+        .filter(site=OuterRef("pk"))
+        .values("site")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return sites.annotate(
+        active_children=Coalesce(Subquery(active_children), 0),
+        open_enrollments=Coalesce(Subquery(open_enrollments), 0),
+    )
 
 
 @login_not_required

@@ -89,6 +89,7 @@ class SchoolYearAdmin(admin.ModelAdmin):
 class GroupAdmin(SiteScopedAdmin):
     list_display = ["name", "site", "school_year", "meeting_days_display", "children_now"]
     list_filter = [
+        "school_year__is_current",
         "school_year",
         ("site", admin.RelatedOnlyFieldListFilter),
         "site__county",
