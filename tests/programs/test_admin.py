@@ -116,3 +116,23 @@ def test_site_choices_in_a_scoped_admin_are_the_users_own_sites(rf, make_user, s
     model_admin = SiteScopedAdmin(User, admin.site)
     field = model_admin.formfield_for_manytomany(User._meta.get_field("sites"), request)
     assert list(field.queryset) == [site_a]
+
+
+@pytest.mark.parametrize("model", ["program", "funder", "fundedproject", "schoolyear"])
+def test_coordinators_read_organisation_records_and_directors_keep_them(client, make_user, model):
+    client.force_login(make_user(Role.COORDINATOR))
+    assert client.get(f"/admin/programs/{model}/").status_code == 200
+    assert client.get(f"/admin/programs/{model}/add/").status_code == 403
+    client.force_login(make_user(Role.DIRECTOR, sites=[], sees_all_sites=True))
+    assert client.get(f"/admin/programs/{model}/add/").status_code == 200
+
+
+def test_group_staff_are_chosen_among_the_coordinators_sites(client, make_user, site_a, site_b):
+    make_user(Role.SOCIAL_WORKER, sites=[site_a], last_name="Localescu")
+    make_user(Role.SOCIAL_WORKER, sites=[site_b], last_name="Departescu")
+    make_user(Role.VOLUNTEER, sites=[site_a], last_name="Voluntarescu")
+    client.force_login(make_user(Role.COORDINATOR, sites=[site_a]))
+    staff = client.get("/admin/programs/group/add/").context["adminform"].form.fields["staff"]
+    names = {user.last_name for user in staff.queryset}
+    assert "Localescu" in names
+    assert not {"Departescu", "Voluntarescu"} & names
