@@ -14,6 +14,7 @@ from programs.admin_site import (
     CurrentYearGroupFilter,
     RecordedByAdminMixin,
     ScopedChoicesMixin,
+    SharedChoicesInlineMixin,
     SiteScopedAdmin,
     run_action_with_form,
 )
@@ -22,10 +23,10 @@ from programs.models import Enrollment
 RECORDED = ["created_by", "created_at", "updated_at"]
 
 
-class EnrollmentInline(ScopedChoicesMixin, admin.TabularInline):
+class EnrollmentInline(SharedChoicesInlineMixin, ScopedChoicesMixin, admin.TabularInline):
     model = Enrollment
     fields = ["program", "site", "group", "started_on", "ended_on", "status", "exit_reason"]
-    autocomplete_fields = ["group"]
+    shared_choice_fields = ("program", "site", "group")
     extra = 0
     show_change_link = True
 
@@ -33,7 +34,7 @@ class EnrollmentInline(ScopedChoicesMixin, admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("program", "site", "group__site", "group__school_year")
+            .select_related("child", "program", "site", "group__site", "group__school_year")
         )
 
 

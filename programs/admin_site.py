@@ -161,3 +161,22 @@ class CurrentYearGroupFilter(admin.SimpleListFilter):
         if self.value() and self.value().isdigit():
             return queryset.filter(group_id=self.value())
         return queryset
+
+
+class SharedChoicesInlineMixin:
+    """Load each select's choices once per page, not once per inline row.
+
+    Every inline form copies its fields, and a ModelChoiceField re-runs its
+    query for each copy; a static list of choices is copied instead. Groups are
+    labelled with their site and school year, so those come in the same query.
+    """
+
+    shared_choice_fields: tuple[str, ...] = ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.shared_choice_fields:
+            if field.queryset.model is Group:
+                field.queryset = field.queryset.select_related("site", "school_year")
+            field.choices = list(field.choices)
+        return field

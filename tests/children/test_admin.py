@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from children.models import Child
@@ -177,3 +179,28 @@ def test_site_for_a_child_of_another_coordinator_is_refused_on_change(client, co
     assert response.status_code == 302
     other.refresh_from_db()
     assert other.given_names != "X"
+
+
+def _change_page_queries(client, child) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:children_child_change", args=[child.pk]))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_child_page_query_count_does_not_grow_with_enrollments(client, coordinator, site_a):
+    child = ChildFactory(site=site_a)
+    program = ProgramFactory(sites=[site_a])
+    EnrollmentFactory(child=child, program=program)
+    _change_page_queries(client, child)  # warms per-process caches (content types)
+    one = _change_page_queries(client, child)
+    for year in range(2015, 2021):
+        EnrollmentFactory(
+            child=child,
+            program=program,
+            group=GroupFactory(site=site_a, school_year__start_year=year),
+            started_on=datetime.date(year, 9, 15),
+            ended_on=datetime.date(year + 1, 6, 20),
+            status=EnrollmentStatus.MOVED,
+        )
+    assert _change_page_queries(client, child) == one
