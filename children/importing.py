@@ -362,6 +362,9 @@ def _csv_cells(content: bytes) -> Iterator[list[Cell]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableFile(_issue("file_encoding")) from None
+    if "\x00" in text:
+        # No spreadsheet has NUL characters, and PostgreSQL refuses them in text.
+        raise UnreadableFile(_issue("file_unreadable"))
     first_line = text.split("\n", 1)[0]
     # Romanian Excel separates with ";" (the comma is the decimal separator).
     delimiter = max((",", ";", "\t"), key=first_line.count)
@@ -544,7 +547,8 @@ def _grade(text: str) -> int:
     value = match[1]
     if value == "pregatitoare":
         return 0
-    number = int(value) if value.isdigit() else ROMAN_GRADES.get(value)
+    # isascii: "²" is a digit to str.isdigit() but not to int().
+    number = int(value) if value.isascii() and value.isdigit() else ROMAN_GRADES.get(value)
     if number is None or not 0 <= number <= 12:
         raise _Invalid("grade_invalid")
     return number
@@ -566,7 +570,7 @@ def _county(text: str) -> str:
 
 
 def _household_size(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise _Invalid("household_size_invalid")
     return int(text)
 

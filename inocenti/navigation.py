@@ -14,8 +14,8 @@ class NavItem:
 
 
 def nav_items(request) -> list[NavItem]:
-    user = request.user
-    if not user.is_authenticated:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return []
     entries = [(_("Home"), reverse("home"))]
     # Feature issues add their pages here, each behind the permission its view checks.

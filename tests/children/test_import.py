@@ -772,3 +772,17 @@ def test_the_preview_queries_do_not_grow_with_rows(
         response = upload(coordinator_client, file, site=site_a, program=program)
     assert response.context["preview"].children_count == count
     assert not response.context["preview"].has_errors
+
+
+def test_a_superscript_digit_is_a_row_error_not_a_crash(site_a):
+    header = ["prenume", "nume", "sex", "clasa", "mărimea_gospodăriei"]
+    result = preview(csv_bytes([["Ana", "Pop", "F", "²", "²"]], header=header), site_a)
+    assert {code for _, _, code in errors_of(result)} == {
+        "grade_invalid",
+        "household_size_invalid",
+    }
+
+
+def test_a_nul_character_makes_the_file_unreadable_not_a_crash(site_a):
+    content = csv_bytes([["Ana\x00", "Pop", "F"]], header=["prenume", "nume", "sex"])
+    assert [error.code for error in preview(content, site_a).errors] == ["file_unreadable"]
