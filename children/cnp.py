@@ -86,6 +86,9 @@ COUNTY_CODES: dict[str, str] = {
     "48": "București, Sectorul 8 (vechi)",
     "51": "Călărași",
     "52": "Giurgiu",
+    # Since 2021 the electronic civil registry (SIIEASC) issues new CNPs with
+    # code 70 wherever the birth is registered; young children carry them.
+    "70": "Înregistrare prin SIIEASC (orice județ)",
 }
 
 # First digit -> the century of the birth year; None when the code does not say.

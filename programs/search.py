@@ -36,8 +36,12 @@ DROP_FOLD_FUNCTION_SQL = "DROP FUNCTION IF EXISTS inocenti_fold(text);"
 
 
 def fold(value: str) -> str:
-    """What ``inocenti_fold`` does, in Python (for tests and for in-memory matching)."""
-    return value.translate(str.maketrans(ACCENTED, PLAIN)).lower()
+    """What ``inocenti_fold`` does, in Python (for tests and for in-memory matching).
+
+    Text is composed first (NFC), as the names are stored: a pasted "Ș" made
+    of "S" and a combining comma must match too.
+    """
+    return unicodedata.normalize("NFC", value).translate(str.maketrans(ACCENTED, PLAIN)).lower()
 
 
 class Fold(Func):

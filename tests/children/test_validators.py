@@ -168,7 +168,7 @@ def test_month_or_day_out_of_range_is_refused(yymmdd):
 # --- county -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("county_code", ["00", "49", "50", "53", "70", "99"])
+@pytest.mark.parametrize("county_code", ["00", "49", "50", "53", "69", "71", "99"])
 def test_unknown_county_code_is_refused(county_code):
     assert _error_code(_with_control_digit(f"5120101{county_code}001")) == "cnp_county"
 
@@ -183,8 +183,13 @@ def test_every_listed_county_code_is_accepted():
         validate_cnp(_with_control_digit(f"5120101{county_code}001"))
 
 
-def test_county_table_holds_the_46_counties_and_sectors_plus_47_48_51_52():
-    expected = {f"{n:02d}" for n in range(1, 47)} | {"47", "48", "51", "52"}
+def test_a_code_issued_by_the_electronic_civil_registry_is_accepted():
+    # SIIEASC issues county code 70 wherever the birth is registered.
+    validate_cnp("6010720709549")
+
+
+def test_county_table_holds_the_46_counties_and_sectors_plus_47_48_51_52_70():
+    expected = {f"{n:02d}" for n in range(1, 47)} | {"47", "48", "51", "52", "70"}
     assert set(cnp.COUNTY_CODES) == expected
 
 
