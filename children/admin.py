@@ -1,7 +1,10 @@
 from functools import partial
 
 from django.contrib import admin, messages
-from django.db.models import Prefetch
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -23,17 +26,37 @@ from programs.models import Enrollment
 RECORDED = ["created_by", "created_at", "updated_at"]
 
 
+class OneOpenEnrollmentPerProgramFormSet(BaseInlineFormSet):
+    """The database allows one open enrollment per child and program; rows added
+    together are checked here, before it refuses."""
+
+    def clean(self):
+        super().clean()
+        open_programs = [
+            form.cleaned_data.get("program")
+            for form in self.forms
+            if form.cleaned_data
+            and not self._should_delete_form(form)
+            and not form.cleaned_data.get("ended_on")
+        ]
+        if len(open_programs) != len(set(open_programs)):
+            raise ValidationError(_("This child already has an open enrollment in this program."))
+
+
 class EnrollmentInline(SharedChoicesInlineMixin, ScopedChoicesMixin, admin.TabularInline):
     model = Enrollment
+    formset = OneOpenEnrollmentPerProgramFormSet
     fields = ["program", "site", "group", "started_on", "ended_on", "status", "exit_reason"]
     shared_choice_fields = ("program", "site", "group")
     extra = 0
     show_change_link = True
 
     def get_queryset(self, request):
+        # Past enrollments at another site (before a transfer) are not shown.
         return (
             super()
             .get_queryset(request)
+            .for_user(request.user)
             .select_related("child", "program", "site", "group__site", "group__school_year")
         )
 
@@ -43,9 +66,11 @@ class ChildCurrentGroupFilter(CurrentYearGroupFilter):
 
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
-            return queryset.filter(
-                enrollments__group_id=self.value(), enrollments__ended_on__isnull=True
+            # Exists, not a join: a child in the group under two programs is one row.
+            in_group = Enrollment.objects.current().filter(
+                child=OuterRef("pk"), group_id=self.value()
             )
+            return queryset.filter(Exists(in_group))
         return queryset
 
 
@@ -73,10 +98,13 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
         "special_educational_needs",
     ]
     list_select_related = ["site"]
-    # Names ignore diacritics and case; a CNP must be typed whole.
-    search_fields = ["given_names__fold_contains", "family_name__fold_contains", "=cnp"]
-    search_help_text = _("Search by name (with or without diacritics) or by the whole CNP.")
-    autocomplete_fields = ["family", "school_site", "data_consent_by"]
+    # Names ignore diacritics and case. A CNP is looked up by POST (find_by_cnp),
+    # so it never travels in a URL, a log line or the browser's history.
+    search_fields = ["given_names__fold_contains", "family_name__fold_contains"]
+    search_help_text = _("Search by name, with or without diacritics.")
+    autocomplete_fields = ["family", "data_consent_by"]
+    # Any partner school may be the one a child attends.
+    unscoped_choice_fields = ("school_site",)
     readonly_fields = RECORDED
     inlines = [EnrollmentInline]
     actions = ["move_to_group"]
@@ -152,9 +180,27 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
             user=request.user,
         )
 
+    def find_by_cnp(self, request):
+        """Open the child with the CNP typed, among the user's sites."""
+        if request.method != "POST":
+            return redirect("admin:children_child_changelist")
+        code = "".join(request.POST.get("cnp", "").split())
+        child = (
+            self.get_queryset(request).filter(cnp=code).first()
+            if code.isascii() and code.isdigit() and len(code) == 13
+            else None
+        )
+        if child is None:
+            self.message_user(
+                request, _("None of your sites' children has this CNP."), messages.WARNING
+            )
+            return redirect("admin:children_child_changelist")
+        return redirect("admin:children_child_change", child.pk)
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("find-by-cnp/", wrap(self.find_by_cnp), name="children_child_find_by_cnp"),
             path(
                 "import/",
                 wrap(partial(views.child_import, model_admin=self)),

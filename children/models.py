@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from children import cnp as cnp_codes
@@ -183,11 +184,22 @@ class Child(CreatedByModel):
                 self.birth_date = from_cnp.birth_date
             elif self.birth_date != from_cnp.birth_date:
                 errors["birth_date"] = _("The date of birth does not match the CNP.")
-            # Only Romanian citizens' codes (first digit 1-6) record the sex.
-            if self.sex and self.cnp[0] in "123456" and self.sex != from_cnp.sex:
+            if from_cnp.birth_date > timezone.localdate():
+                errors["cnp"] = _("The birth date in this CNP is in the future.")
+            # Every first digit but 9 (foreigners) records the sex.
+            if self.sex and self.cnp[0] != "9" and self.sex != from_cnp.sex:
                 errors["sex"] = _("The sex does not match the CNP.")
         if self.family_id and self.site_id and self.family.site_id != self.site_id:
             errors["family"] = _("The family must be followed by the same site as the child.")
+        if (
+            self.pk
+            and self.site_id
+            and self.enrollments.current().exclude(site_id=self.site_id).exists()
+        ):
+            errors["site"] = _(
+                "This child has open enrollments at another site; end them as a transfer "
+                "before changing the site."
+            )
         if self.data_consent_by_id and self.data_consent_by.family_id != self.family_id:
             errors["data_consent_by"] = _(
                 "Consent must come from a guardian of the child's family."

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from families.models import Family, Guardian, RiskFactor
@@ -7,8 +9,23 @@ from programs.admin_site import RecordedByAdminMixin, SiteScopedAdmin
 RECORDED = ["created_by", "created_at", "updated_at"]
 
 
+class OnePrimaryContactFormSet(BaseInlineFormSet):
+    """The database allows one primary contact per family; say so before it refuses."""
+
+    def clean(self):
+        super().clean()
+        primary = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("is_primary_contact") and not self._should_delete_form(form)
+        ]
+        if len(primary) > 1:
+            raise ValidationError(_("This family already has a primary contact."))
+
+
 class GuardianInline(admin.StackedInline):
     model = Guardian
+    formset = OnePrimaryContactFormSet
     fields = [
         ("given_names", "family_name", "relationship"),
         ("phone", "is_primary_contact"),
@@ -51,6 +68,10 @@ class FamilyAdmin(RecordedByAdminMixin, SiteScopedAdmin):
         (_("Record"), {"fields": RECORDED, "classes": ["collapse"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The family's children stay at its site; moving a household is a new record.
+        return [*RECORDED, "site"] if obj is not None else RECORDED
+
     @admin.display(description=_("risk factors"))
     def risk_count(self, family: Family) -> int:
         return len(family.risk_factors)
@@ -78,4 +99,7 @@ class GuardianAdmin(RecordedByAdminMixin, SiteScopedAdmin):
         "family__name__fold_contains",
     ]
     autocomplete_fields = ["family"]
-    readonly_fields = RECORDED
+
+    def get_readonly_fields(self, request, obj=None):
+        # A guardian may have given a child's consent; they stay in their family.
+        return [*RECORDED, "family"] if obj is not None else RECORDED

@@ -9,7 +9,6 @@ from programs.access import visible_sites
 from programs.admin_site import (
     CurrentYearGroupFilter,
     RecordedByAdminMixin,
-    ScopedChoicesMixin,
     SiteScopedAdmin,
     run_action_with_form,
 )
@@ -42,18 +41,19 @@ class SiteAdmin(SiteScopedAdmin):
     readonly_fields = TIMESTAMPS
 
 
+# Programs and funded projects are the organisation's, not a site's: their site
+# choices are not scoped, or saving would drop the sites an editor cannot see.
 @admin.register(Program)
-class ProgramAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class ProgramAdmin(admin.ModelAdmin):
     list_display = ["name", "started_on"]
     search_fields = ["name__fold_contains"]
     autocomplete_fields = ["sites"]
     readonly_fields = TIMESTAMPS
 
 
-class FundedProjectInline(ScopedChoicesMixin, admin.TabularInline):
+class FundedProjectInline(admin.TabularInline):
     model = FundedProject
-    fields = ["name", "starts_on", "ends_on", "sites"]
-    autocomplete_fields = ["sites"]
+    fields = ["name", "starts_on", "ends_on"]
     extra = 0
     show_change_link = True
 
@@ -68,7 +68,7 @@ class FunderAdmin(admin.ModelAdmin):
 
 
 @admin.register(FundedProject)
-class FundedProjectAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class FundedProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "funder", "starts_on", "ends_on"]
     list_filter = ["funder", ("sites", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["funder"]
@@ -117,6 +117,10 @@ class GroupAdmin(SiteScopedAdmin):
                 staff = staff.filter(sites__in=visible_sites(request.user)).distinct()
             kwargs["queryset"] = staff
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A group keeps its site: its enrollments and registers belong there.
+        return [*TIMESTAMPS, "site"] if obj is not None else TIMESTAMPS
 
     @admin.display(description=_("meeting days"))
     def meeting_days_display(self, group: Group) -> str:

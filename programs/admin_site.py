@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -44,11 +44,16 @@ class ScopedChoicesMixin:
     site's, and could put a child into another site. Applies to any related
     model whose QuerySet is a ``SiteScopedQuerySet``. For list filters on such a
     relation use ``RelatedOnlyFieldListFilter``, which lists only values of the
-    rows the user can see.
+    rows the user can see. Fields whose choices are public (a partner school a
+    child attends) are listed in ``unscoped_choice_fields``.
     """
+
+    unscoped_choice_fields: tuple[str, ...] = ()
 
     def get_field_queryset(self, db, db_field, request):
         queryset = super().get_field_queryset(db, db_field, request)
+        if db_field.name in self.unscoped_choice_fields:
+            return queryset
         candidates = (
             queryset
             if queryset is not None
@@ -69,6 +74,13 @@ class SiteScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
+
+    def response_action(self, request, queryset):
+        # Django's admin turns a tampered, non-numeric selection into a 500.
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if not all(value.isascii() and value.isdigit() for value in selected):
+            raise SuspiciousOperation("Non-numeric admin action selection")
+        return super().response_action(request, queryset)
 
 
 def action_form_page(

@@ -548,6 +548,8 @@ class Enrollment(CreatedByModel):
         errors = {}
         if self.group_id and self.site_id and self.group.site_id != self.site_id:
             errors["group"] = _("The group must belong to the enrollment's site.")
+        if self.ended_on is None and self.child_id and self.site_id != self.child.site_id:
+            errors["site"] = _("An open enrollment must be at the site that follows the child.")
         if (
             self.program_id
             and self.site_id

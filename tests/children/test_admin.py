@@ -40,11 +40,26 @@ def test_changelist_search_ignores_diacritics_and_case(client, coordinator, site
     assert "Pop" not in html
 
 
-def test_changelist_finds_a_child_by_whole_cnp_without_listing_cnps(client, coordinator, site_a):
+FIND_BY_CNP = reverse("admin:children_child_find_by_cnp")
+
+
+def test_a_child_is_opened_by_cnp_without_the_cnp_in_any_url(client, coordinator, site_a):
     child = ChildFactory(site=site_a, with_cnp=True, family_name="Căldăraru")
-    ChildFactory(site=site_a, family_name="Pop")
-    html = client.get(CHANGELIST, {"q": child.cnp}).content.decode()
-    assert "Căldăraru" in html and "Pop" not in html
+    response = client.post(FIND_BY_CNP, {"cnp": f" {child.cnp[:6]} {child.cnp[6:]} "})
+    assert response.status_code == 302
+    assert response.url == reverse("admin:children_child_change", args=[child.pk])
+    assert child.cnp not in response.url
+
+
+def test_another_sites_child_is_not_found_by_cnp(client, coordinator, site_b):
+    theirs = ChildFactory(site=site_b, with_cnp=True)
+    response = client.post(FIND_BY_CNP, {"cnp": theirs.cnp}, follow=True)
+    assert response.redirect_chain[-1][0] == CHANGELIST
+    assert "Niciun copil" in response.content.decode()
+
+
+def test_the_childrens_list_never_shows_cnps(client, coordinator, site_a):
+    child = ChildFactory(site=site_a, with_cnp=True)
     assert child.cnp not in client.get(CHANGELIST).content.decode()
 
 
@@ -75,9 +90,10 @@ def test_add_child_with_an_enrollment_in_one_form(client, coordinator, site_a):
 
 
 def test_add_form_offers_only_the_coordinators_sites(client, coordinator, site_a, site_b):
-    html = client.get(reverse("admin:children_child_add")).content.decode()
-    assert site_a.name in html
-    assert site_b.name not in html
+    form = client.get(reverse("admin:children_child_add")).context["adminform"].form
+    assert list(form.fields["site"].queryset) == [site_a]
+    # The school a child attends may be any partner school.
+    assert set(form.fields["school_site"].queryset) == {site_a, site_b}
 
 
 def test_a_child_cannot_be_put_at_another_site(client, coordinator, site_b):
@@ -204,3 +220,77 @@ def test_child_page_query_count_does_not_grow_with_enrollments(client, coordinat
             status=EnrollmentStatus.MOVED,
         )
     assert _change_page_queries(client, child) == one
+
+
+def test_two_new_open_enrollments_in_one_program_are_a_form_error(client, coordinator, site_a):
+    child = ChildFactory(site=site_a)
+    program = ProgramFactory(sites=[site_a])
+    row = {"program": program.pk, "site": site_a.pk, "status": "active"}
+    data = {"given_names": child.given_names, "family_name": child.family_name, "sex": child.sex}
+    data |= {"site": site_a.pk, "status": "active"}
+    data |= {"enrollments-TOTAL_FORMS": "2", "enrollments-INITIAL_FORMS": "0"}
+    for n, started in enumerate(["2025-09-15", "2025-10-01"]):
+        data |= {f"enrollments-{n}-{key}": value for key, value in row.items()}
+        data[f"enrollments-{n}-started_on"] = started
+    response = client.post(reverse("admin:children_child_change", args=[child.pk]), data)
+    assert response.status_code == 200
+    assert not Enrollment.objects.exists()
+
+
+def test_a_child_with_an_open_enrollment_cannot_change_site(client, make_user, site_a, site_b):
+    client.force_login(make_user(Role.COORDINATOR, sites=[site_a, site_b]))
+    enrollment = EnrollmentFactory(child=ChildFactory(site=site_a))
+    child = enrollment.child
+    data = {"given_names": child.given_names, "family_name": child.family_name, "sex": child.sex}
+    data |= {"site": site_b.pk, "status": "active"}
+    data |= {"enrollments-TOTAL_FORMS": "1", "enrollments-INITIAL_FORMS": "1"}
+    data |= {
+        "enrollments-0-id": enrollment.pk,
+        "enrollments-0-child": child.pk,
+        "enrollments-0-program": enrollment.program_id,
+        "enrollments-0-site": site_a.pk,
+        "enrollments-0-group": enrollment.group_id,
+        "enrollments-0-started_on": "2025-09-15",
+        "enrollments-0-status": "active",
+    }
+    response = client.post(reverse("admin:children_child_change", args=[child.pk]), data)
+    assert response.status_code == 200
+    child.refresh_from_db()
+    assert child.site == site_a
+
+
+def test_a_child_page_hides_enrollments_at_sites_the_user_cannot_see(
+    client, make_user, site_a, site_b
+):
+    child = ChildFactory(site=site_a)
+    EnrollmentFactory(
+        child=child,
+        site=site_b,
+        group=GroupFactory(site=site_b, name="Grupa de altundeva"),
+        started_on=datetime.date(2024, 9, 16),
+        ended_on=datetime.date(2025, 6, 20),
+        status=EnrollmentStatus.TRANSFERRED,
+    )
+    client.force_login(make_user(Role.COORDINATOR, sites=[site_a]))
+    html = client.get(reverse("admin:children_child_change", args=[child.pk])).content.decode()
+    assert "Grupa de altundeva" not in html
+
+
+def test_a_tampered_action_selection_is_a_bad_request(client, coordinator):
+    response = client.post(CHANGELIST, {"action": "move_to_group", ACTION_CHECKBOX_NAME: ["abc"]})
+    assert response.status_code == 400
+
+
+def test_a_nul_character_in_a_filter_is_a_bad_request(client, coordinator):
+    assert client.get(CHANGELIST, {"status__exact": "a\x00b"}).status_code == 400
+
+
+def test_current_group_filter_lists_a_child_in_two_programs_once(client, coordinator, site_a):
+    first = EnrollmentFactory(child=ChildFactory(site=site_a))
+    EnrollmentFactory(
+        child=first.child,
+        group=first.group,
+        program=ProgramFactory(name="Mentorat", sites=[site_a]),
+    )
+    response = client.get(CHANGELIST, {"group": first.group.pk})
+    assert response.context["cl"].result_count == 1

@@ -1,11 +1,13 @@
 """A child's record: database invariants, Romanian spelling, diacritics-blind search."""
 
 import datetime
+import unicodedata
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from children.cnp import build_cnp, control_digit
 from children.models import Child
 from tests.factories import ChildFactory, FamilyFactory, GuardianFactory, SiteFactory
 
@@ -145,3 +147,29 @@ def test_a_missing_birth_date_is_read_from_the_cnp():
     child.birth_date = None
     child.full_clean()
     assert child.birth_date == datetime.date(2013, 2, 28)
+
+
+def test_a_cnp_born_in_the_future_is_refused():
+    child = ChildFactory.build(
+        site=SiteFactory(),
+        cnp=build_cnp(sex="M", birth_date=datetime.date(2030, 1, 1), county_code="42", serial=1),
+        birth_date=None,
+    )
+    with pytest.raises(ValidationError) as raised:
+        child.full_clean()
+    assert "cnp" in raised.value.message_dict
+
+
+def test_a_foreign_residents_cnp_records_the_sex_too():
+    code = build_cnp(sex="F", birth_date=datetime.date(2014, 5, 5), county_code="40", serial=3)
+    child = ChildFactory.build(site=SiteFactory(), cnp="8" + code[1:12], sex="M")
+    child.cnp = child.cnp + str(control_digit(child.cnp))
+    with pytest.raises(ValidationError) as raised:
+        child.full_clean()
+    assert "sex" in raised.value.message_dict
+
+
+def test_search_matches_decomposed_diacritics():
+    stefan = ChildFactory(given_names="Ștefan")
+    decomposed = unicodedata.normalize("NFD", "Ștefan")
+    assert list(Child.objects.search(decomposed)) == [stefan]

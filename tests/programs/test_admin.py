@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.admin_site import SiteScopedAdmin
 from programs.models import Role, User
-from tests.factories import SiteFactory, UserFactory
+from tests.factories import EnrollmentFactory, ProgramFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +136,22 @@ def test_group_staff_are_chosen_among_the_coordinators_sites(client, make_user, 
     names = {user.last_name for user in staff.queryset}
     assert "Localescu" in names
     assert not {"Departescu", "Voluntarescu"} & names
+
+
+def test_a_group_keeps_its_site(client, make_user, site_a, site_b):
+    enrollment = EnrollmentFactory(child__site=site_a)
+    group = enrollment.group
+    client.force_login(make_user(Role.COORDINATOR, sites=[site_a, site_b]))
+    data = {"name": group.name, "school_year": group.school_year_id, "site": site_b.pk}
+    response = client.post(f"/admin/programs/group/{group.pk}/change/", data)
+    assert response.status_code in (200, 302)
+    group.refresh_from_db()
+    assert group.site == site_a
+
+
+def test_saving_a_program_keeps_sites_the_director_does_not_see(client, make_user, site_a, site_b):
+    program = ProgramFactory(sites=[site_a, site_b])
+    client.force_login(make_user(Role.DIRECTOR, sites=[site_a]))
+    form = client.get(f"/admin/programs/program/{program.pk}/change/").context["adminform"].form
+    assert set(form.initial["sites"]) == {site_a, site_b}
+    assert set(form.fields["sites"].queryset) >= {site_a, site_b}

@@ -189,3 +189,13 @@ def test_services_count_towards_projects_by_date_and_site():
     assert list(FundedProject.objects.covering(site=bistrita, on=inside)) == [project]
     assert not FundedProject.objects.covering(site=glina, on=inside).exists()
     assert not FundedProject.objects.covering(site=bistrita, on=datetime.date(2016, 5, 1)).exists()
+
+
+def test_an_open_enrollment_is_at_the_childs_site():
+    enrollment = EnrollmentFactory()
+    elsewhere = SiteFactory(name="Școala Gimnazială Mintiu Gherlii")
+    enrollment.program.sites.add(elsewhere)
+    enrollment.site, enrollment.group = elsewhere, None
+    with pytest.raises(ValidationError) as raised:
+        enrollment.full_clean()
+    assert "site" in raised.value.message_dict
