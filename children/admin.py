@@ -12,6 +12,8 @@ from django.utils.translation import ngettext
 from children import views
 from children.models import Child
 from children.services import children_move_to_group
+from families.admin import FamilyAdmin
+from families.models import Family
 from programs.admin import MoveToGroupForm
 from programs.admin_site import (
     CurrentYearGroupFilter,
@@ -213,3 +215,29 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
             ),
             *super().get_urls(),
         ]
+
+
+class ChildInFamilyInline(admin.TabularInline):
+    """The family's children, read-only, each a link to its own page."""
+
+    model = Child
+    fields = ["given_names", "family_name", "birth_date", "grade", "status"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("children in this family")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+
+# The family page lists its children. Registered from here because a child
+# knows its family, and families/ knows nothing of children.
+admin.site.unregister(Family)
+
+
+@admin.register(Family)
+class FamilyWithChildrenAdmin(FamilyAdmin):
+    inlines = [*FamilyAdmin.inlines, ChildInFamilyInline]

@@ -6,12 +6,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from programs.models import Role
-from tests.factories import FamilyFactory, GuardianFactory
+from tests.factories import ChildFactory, FamilyFactory, GuardianFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_family_page_query_count_does_not_grow_with_guardians(client, make_user, site_a):
+def test_family_page_query_count_does_not_grow_with_guardians_or_children(
+    client, make_user, site_a
+):
     client.force_login(make_user(Role.COORDINATOR, sites=[site_a]))
     family = FamilyFactory(site=site_a)
     GuardianFactory(family=family)
@@ -25,6 +27,7 @@ def test_family_page_query_count_does_not_grow_with_guardians(client, make_user,
     queries()  # warms per-process caches (content types)
     one = queries()
     GuardianFactory.create_batch(4, family=family, relationship="grandparent")
+    ChildFactory.create_batch(4, site=site_a, family=family)
     assert queries() == one
 
 
@@ -71,3 +74,12 @@ def test_a_guardian_keeps_their_family(coordinator_client, site_a):
     coordinator_client.post(url, data | {"family": other.pk})
     guardian.refresh_from_db()
     assert guardian.family != other
+
+
+def test_the_family_page_lists_its_children(client, make_user, site_a):
+    family = FamilyFactory(site=site_a)
+    ChildFactory(site=site_a, family=family, given_names="Rebeca")
+    ChildFactory(site=site_a, family=family, given_names="Romario")
+    client.force_login(make_user(Role.COORDINATOR, sites=[site_a]))
+    html = client.get(reverse("admin:families_family_change", args=[family.pk])).content.decode()
+    assert "Rebeca" in html and "Romario" in html
