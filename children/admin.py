@@ -1,7 +1,9 @@
 from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
@@ -20,6 +22,7 @@ from programs.admin_site import (
     RecordedByAdminMixin,
     ScopedChoicesMixin,
     SharedChoicesInlineMixin,
+    SiteCountyFilter,
     SiteScopedAdmin,
     run_action_with_form,
 )
@@ -50,6 +53,8 @@ class EnrollmentInline(SharedChoicesInlineMixin, ScopedChoicesMixin, admin.Tabul
     formset = OneOpenEnrollmentPerProgramFormSet
     fields = ["program", "site", "group", "started_on", "ended_on", "status", "exit_reason"]
     shared_choice_fields = ("program", "site", "group")
+    # One line for the exit reason keeps each enrollment a single table row.
+    formfield_overrides = {models.TextField: {"widget": forms.TextInput(attrs={"size": 30})}}
     extra = 0
     show_change_link = True
 
@@ -92,7 +97,7 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     list_filter = [
         "status",
         ("site", admin.RelatedOnlyFieldListFilter),
-        "site__county",
+        SiteCountyFilter,
         ChildCurrentGroupFilter,
         "enrollments__group__school_year",
         "grade",

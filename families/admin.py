@@ -4,7 +4,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from families.models import Family, Guardian, RiskFactor
-from programs.admin_site import RecordedByAdminMixin, SiteScopedAdmin
+from programs.admin_site import FamilyCountyFilter, RecordedByAdminMixin, SiteScopedAdmin
 
 RECORDED = ["created_by", "created_at", "updated_at"]
 
@@ -50,7 +50,7 @@ class RiskFactorFilter(admin.SimpleListFilter):
 @admin.register(Family)
 class FamilyAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     list_display = ["name", "locality", "county", "site", "household_size", "risk_count"]
-    list_filter = [("site", admin.RelatedOnlyFieldListFilter), "county", RiskFactorFilter]
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter), FamilyCountyFilter, RiskFactorFilter]
     list_select_related = ["site"]
     search_fields = [
         "name__fold_contains",

@@ -9,6 +9,7 @@ from programs.access import visible_sites
 from programs.admin_site import (
     CurrentYearGroupFilter,
     RecordedByAdminMixin,
+    SiteCountyFilter,
     SiteScopedAdmin,
     run_action_with_form,
 )
@@ -92,7 +93,7 @@ class GroupAdmin(SiteScopedAdmin):
         "school_year__is_current",
         "school_year",
         ("site", admin.RelatedOnlyFieldListFilter),
-        "site__county",
+        SiteCountyFilter,
     ]
     list_select_related = ["site", "school_year"]
     search_fields = ["name__fold_contains", "site__name__fold_contains"]
@@ -160,7 +161,7 @@ class EnrollmentAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     list_filter = [
         "status",
         ("site", admin.RelatedOnlyFieldListFilter),
-        "site__county",
+        SiteCountyFilter,
         "group__school_year",
         CurrentYearGroupFilter,
         "program",

@@ -12,7 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from programs.models import Group, SiteScopedQuerySet
+from programs.models import County, Group, Site, SiteScopedQuerySet
 
 
 class InocentiAdminSite(admin.AdminSite):
@@ -192,3 +192,32 @@ class SharedChoicesInlineMixin:
                 field.queryset = field.queryset.select_related("site", "school_year")
             field.choices = list(field.choices)
         return field
+
+
+class SiteCountyFilter(admin.SimpleListFilter):
+    """Filter by the county of the row's site, offering only the counties of the
+    user's sites (not all 42 of Romania). Subclasses name ``county_path``."""
+
+    title = _("county")
+    parameter_name = "county"
+    county_path = "site__county"
+
+    def lookups(self, request, model_admin):
+        counties = (
+            Site.objects.for_user(request.user)
+            .exclude(county="")
+            .values_list("county", flat=True)
+            .distinct()
+        )
+        return sorted(
+            ((code, County(code).label) for code in counties), key=lambda choice: choice[1]
+        )
+
+    def queryset(self, request, queryset):
+        if self.value() in County.values:
+            return queryset.filter(**{self.county_path: self.value()})
+        return queryset
+
+
+class FamilyCountyFilter(SiteCountyFilter):
+    county_path = "county"

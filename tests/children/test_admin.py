@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from children.models import Child
+from programs.admin_site import SiteCountyFilter
 from programs.models import Enrollment, EnrollmentStatus, Role
 from tests.factories import (
     ChildFactory,
@@ -294,3 +295,16 @@ def test_current_group_filter_lists_a_child_in_two_programs_once(client, coordin
     )
     response = client.get(CHANGELIST, {"group": first.group.pk})
     assert response.context["cl"].result_count == 1
+
+
+def test_county_filter_offers_only_the_counties_of_the_users_sites(client, coordinator, site_a):
+    site_a.county = "B"
+    site_a.save()
+    ChildFactory(site=site_a)
+    response = client.get(CHANGELIST)
+    county_filter = next(
+        spec for spec in response.context["cl"].filter_specs if isinstance(spec, SiteCountyFilter)
+    )
+    assert [code for code, _ in county_filter.lookup_choices] == ["B"]
+    assert client.get(CHANGELIST, {"county": "B"}).context["cl"].result_count == 1
+    assert client.get(CHANGELIST, {"county": "CJ"}).context["cl"].result_count == 0
