@@ -162,20 +162,6 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
 
     @admin.action(description=_("Move selected children to another group"), permissions=["change"])
     def move_to_group(self, request, queryset):
-        def apply(form, queryset):
-            count = children_move_to_group(
-                children=queryset,
-                group=form.cleaned_data["group"],
-                on=form.cleaned_data["on"],
-                by=request.user,
-            )
-            self.message_user(
-                request,
-                ngettext("Moved %(count)d child.", "Moved %(count)d children.", count)
-                % {"count": count},
-                messages.SUCCESS,
-            )
-
         return run_action_with_form(
             self,
             request,
@@ -183,7 +169,11 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
             form_class=MoveToGroupForm,
             title=_("Move to another group"),
             submit=_("Move"),
-            apply=apply,
+            apply=lambda data: children_move_to_group(children=queryset, by=request.user, **data),
+            done=lambda count: (
+                ngettext("Moved %(count)d child.", "Moved %(count)d children.", count)
+                % {"count": count}
+            ),
             user=request.user,
         )
 

@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -133,7 +134,11 @@ class GroupAdmin(SiteScopedAdmin):
 
 
 class EndEnrollmentsForm(forms.Form):
-    ended_on = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    ended_on = forms.DateField(
+        label=_("End date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     status = forms.ChoiceField(label=_("Exit status"), choices=EnrollmentStatus.exits)
     reason = forms.CharField(label=_("Exit reason"), widget=forms.Textarea, required=False)
 
@@ -142,6 +147,7 @@ class MoveToGroupForm(forms.Form):
     group = forms.ModelChoiceField(label=_("New group"), queryset=Group.objects.none())
     on = forms.DateField(
         label=_("From"),
+        initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The first day in the new group."),
     )
@@ -175,20 +181,6 @@ class EnrollmentAdmin(RecordedByAdminMixin, SiteScopedAdmin):
 
     @admin.action(description=_("End selected enrollments with a reason"), permissions=["change"])
     def end_enrollments(self, request, queryset):
-        def apply(form, queryset):
-            count = enrollments_end(
-                enrollments=queryset.select_for_update(of=("self",)),
-                ended_on=form.cleaned_data["ended_on"],
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-            )
-            self.message_user(
-                request,
-                ngettext("Ended %(count)d enrollment.", "Ended %(count)d enrollments.", count)
-                % {"count": count},
-                messages.SUCCESS,
-            )
-
         return run_action_with_form(
             self,
             request,
@@ -196,27 +188,19 @@ class EnrollmentAdmin(RecordedByAdminMixin, SiteScopedAdmin):
             form_class=EndEnrollmentsForm,
             title=_("End enrollments"),
             submit=_("End enrollments"),
-            apply=apply,
+            apply=lambda data: enrollments_end(
+                enrollments=queryset.select_for_update(of=("self",)), **data
+            ),
+            done=lambda count: (
+                ngettext("Ended %(count)d enrollment.", "Ended %(count)d enrollments.", count)
+                % {"count": count}
+            ),
         )
 
     @admin.action(
         description=_("Move selected enrollments to another group"), permissions=["change"]
     )
     def move_enrollments(self, request, queryset):
-        def apply(form, queryset):
-            count = enrollments_move(
-                enrollments=queryset.select_for_update(of=("self",)),
-                group=form.cleaned_data["group"],
-                on=form.cleaned_data["on"],
-                by=request.user,
-            )
-            self.message_user(
-                request,
-                ngettext("Moved %(count)d enrollment.", "Moved %(count)d enrollments.", count)
-                % {"count": count},
-                messages.SUCCESS,
-            )
-
         return run_action_with_form(
             self,
             request,
@@ -224,7 +208,13 @@ class EnrollmentAdmin(RecordedByAdminMixin, SiteScopedAdmin):
             form_class=MoveToGroupForm,
             title=_("Move to another group"),
             submit=_("Move"),
-            apply=apply,
+            apply=lambda data: enrollments_move(
+                enrollments=queryset.select_for_update(of=("self",)), by=request.user, **data
+            ),
+            done=lambda count: (
+                ngettext("Moved %(count)d enrollment.", "Moved %(count)d enrollments.", count)
+                % {"count": count}
+            ),
             user=request.user,
         )
 

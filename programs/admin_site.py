@@ -1,13 +1,14 @@
 """The coordinators' admin site and the base class of every site-scoped admin."""
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -111,24 +112,36 @@ def action_form_page(
     return TemplateResponse(request, "admin/action_form.html", context)
 
 
-def run_action_with_form(modeladmin, request, queryset, *, form_class, title, submit, apply, **kw):
-    """Show ``form_class`` for the selection, then ``apply(form, queryset)`` when valid.
+def run_action_with_form(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    form_class,
+    title: str,
+    submit: str,
+    apply: Callable[[dict], int],
+    done: Callable[[int], str],
+    **form_kwargs,
+):
+    """Show ``form_class`` for the selection; when valid, ``apply(cleaned_data)``.
 
-    ``apply`` returns the number of rows changed or raises ValidationError, in
-    which case nothing was saved and the page shows the error.
+    ``apply`` returns how many rows it changed, reported with ``done(count)``,
+    or raises ValidationError: then nothing was saved and the form shows why.
     """
     if "apply" in request.POST:
-        form = form_class(request.POST, **kw)
+        form = form_class(request.POST, **form_kwargs)
         if form.is_valid():
             try:
-                return apply(form, queryset)
+                count = apply(form.cleaned_data)
             except ValidationError as error:
                 for message in error.messages:
                     form.add_error(None, message)
+            else:
+                modeladmin.message_user(request, done(count), messages.SUCCESS)
+                return None
     else:
-        form = form_class(
-            initial={"ended_on": timezone.localdate(), "on": timezone.localdate()}, **kw
-        )
+        form = form_class(**form_kwargs)
     return action_form_page(
         modeladmin, request, queryset, form=form, title=title, submit_label=submit
     )
