@@ -174,6 +174,9 @@ MESSAGES: dict[str, Promise] = {
         "Write the relationship as mamă, tată, bunic, bunică, frate, soră or altul."
     ),
     "group_unknown": _("There is no group with this name at %(site)s in the current school year."),
+    "enrolled_outside_school_year": _(
+        "The enrollment date must fall within the current school year (%(year)s)."
+    ),
     "duplicate_in_file": _("The same child as on row %(row)s."),
     "duplicate_in_database": _("This child is already in the database."),
     "family_conflict": _("Row %(row)s gives a different value for this family."),
@@ -721,6 +724,16 @@ class _RowReader:
             self.row.group = self.context.groups.get(_match_key(group_name))
             if self.row.group is None:
                 self.row.add("group_unknown", Column.GROUP, site=self.context.site.name)
+            elif not (
+                self.context.school_year.starts_on
+                <= self.row.started_on
+                <= self.context.school_year.ends_on
+            ):
+                # Groups belong to one school year; so do their enrollments.
+                column = Column.ENROLLED_ON if started_on else Column.GROUP
+                self.row.add(
+                    "enrolled_outside_school_year", column, year=self.context.school_year.name
+                )
 
     def check_with_models(self) -> None:
         """Lengths, choices and ranges, by the models' own fields."""

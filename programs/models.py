@@ -548,6 +548,18 @@ class Enrollment(CreatedByModel):
         errors = {}
         if self.group_id and self.site_id and self.group.site_id != self.site_id:
             errors["group"] = _("The group must belong to the enrollment's site.")
+        elif (
+            self.group_id
+            and self.started_on
+            and not (
+                self.group.school_year.starts_on
+                <= self.started_on
+                <= self.group.school_year.ends_on
+            )
+        ):
+            errors["started_on"] = _(
+                "The enrollment must start during its group's school year (%(year)s)."
+            ) % {"year": self.group.school_year}
         if self.ended_on is None and self.child_id and self.site_id != self.child.site_id:
             errors["site"] = _("An open enrollment must be at the site that follows the child.")
         if (

@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
 from children.cnp import build_cnp
@@ -44,7 +45,15 @@ class UserFactory(DjangoModelFactory):
         self.sites.set(extracted)
 
 
+def current_start_year() -> int:
+    """The year the school year containing today began (1 September)."""
+    today = timezone.localdate()
+    return today.year if today.month >= 9 else today.year - 1
+
+
 class SchoolYearFactory(DjangoModelFactory):
+    """2025-2026 unless told ``start_year``; ``current_start_year()`` gives today's."""
+
     class Meta:
         model = SchoolYear
         django_get_or_create = ("name",)

@@ -12,6 +12,7 @@ from tests.factories import (
     SchoolYearFactory,
     SiteFactory,
     UserFactory,
+    current_start_year,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +23,7 @@ EXAMPLE = settings.BASE_DIR / "docs" / "import" / "copii-exemplu.csv"
 @pytest.fixture
 def coordinator():
     site = SiteFactory(name="Școala Gimnazială nr. 31")
-    year = SchoolYearFactory(is_current=True)
+    year = SchoolYearFactory(start_year=current_start_year(), is_current=True)
     ProgramFactory(name="Educație și Integrare Socială — București și Ilfov", sites=[site])
     for name in ("Grupa I–IV", "Grupa V–VIII"):
         GroupFactory(site=site, school_year=year, name=name)

@@ -25,6 +25,7 @@ from tests.factories import (
     ProgramFactory,
     SchoolYearFactory,
     SiteFactory,
+    current_start_year,
 )
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def xlsx_bytes(rows, *, header=HEADER) -> bytes:
 
 @pytest.fixture
 def school_year(db):
-    return SchoolYearFactory(is_current=True)
+    return SchoolYearFactory(start_year=current_start_year(), is_current=True)
 
 
 @pytest.fixture
@@ -786,3 +787,13 @@ def test_a_superscript_digit_is_a_row_error_not_a_crash(site_a):
 def test_a_nul_character_makes_the_file_unreadable_not_a_crash(site_a):
     content = csv_bytes([["Ana\x00", "Pop", "F"]], header=["prenume", "nume", "sex"])
     assert [error.code for error in preview(content, site_a).errors] == ["file_unreadable"]
+
+
+def test_an_enrollment_date_outside_the_current_school_year_is_a_row_error(
+    site_a, program, groups, school_year
+):
+    header = ["prenume", "nume", "sex", "grupa", "data_înscrierii"]
+    last_year = school_year.starts_on - datetime.timedelta(days=10)
+    row = ["Ana", "Pop", "F", "Grupa I–IV", last_year.strftime("%d.%m.%Y")]
+    result = preview(csv_bytes([row], header=header), site_a, program)
+    assert errors_of(result) == [(2, "data_înscrierii", "enrolled_outside_school_year")]

@@ -199,3 +199,14 @@ def test_an_open_enrollment_is_at_the_childs_site():
     with pytest.raises(ValidationError) as raised:
         enrollment.full_clean()
     assert "site" in raised.value.message_dict
+
+
+def test_an_enrollment_starts_during_its_groups_school_year():
+    enrollment = EnrollmentFactory.build(
+        child=ChildFactory(), started_on=datetime.date(2026, 9, 15)
+    )
+    enrollment.group = GroupFactory(site=enrollment.site)  # school year 2025-2026
+    enrollment.program = ProgramFactory(sites=[enrollment.site])
+    with pytest.raises(ValidationError) as raised:
+        enrollment.full_clean()
+    assert "started_on" in raised.value.message_dict
