@@ -30,9 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import Value
-from django.db.models.functions import Concat
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -43,8 +41,12 @@ from children.validators import validate_cnp
 from families.models import Family, Guardian, Relationship
 from programs.fields import normalise_romanian
 from programs.models import County, Enrollment, Group, Program, SchoolYear, Site, User
-from programs.search import Fold, fold
+from programs.search import fold
 
+# The key of the PostgreSQL advisory lock that serialises imports.
+IMPORT_LOCK = 7_370_001
+# What Excel shows in a cell whose formula failed.
+EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"}
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 # Columns past this many are ignored: a stray formatted cell far to the right
@@ -136,6 +138,12 @@ MESSAGES: dict[str, Promise] = {
     "file_too_large": _("The file is larger than %(limit)s MB; split it into smaller files."),
     "file_encoding": _("The file is not in UTF-8. In Excel, save it as “CSV UTF-8”."),
     "file_unreadable": _("The file could not be read as a CSV or an Excel (.xlsx) file."),
+    "merged_cells": _(
+        "The sheet has merged cells (%(cells)s); unmerge them and fill in every row."
+    ),
+    "excel_error": _(
+        "The cell holds an Excel error (such as #N/A) instead of a value; correct it."
+    ),
     "file_empty": _("The file has no children to import."),
     "too_many_rows": _("The file has more than %(limit)s children; split it into smaller files."),
     "missing_columns": _(
@@ -174,6 +182,7 @@ MESSAGES: dict[str, Promise] = {
         "Write the relationship as mamă, tată, bunic, bunică, frate, soră or altul."
     ),
     "group_unknown": _("There is no group with this name at %(site)s in the current school year."),
+    "enrolled_before_birth": _("The enrollment date is before the date of birth."),
     "enrolled_outside_school_year": _(
         "The enrollment date must fall within the current school year (%(year)s)."
     ),
@@ -241,13 +250,21 @@ class ImportRow:
 
     @property
     def name_key(self) -> str:
-        return fold(self.full_name)
+        # The same rule as headers and groups: "Ana - Maria" is "Ana-Maria".
+        return _match_key(self.full_name)
+
+    # Whether the row names its family, rather than taking "Familia <nume>".
+    family_named: bool = False
 
     @property
-    def family_key(self) -> tuple[str, str] | None:
+    def family_key(self) -> tuple[str, ...] | None:
         if self.family is None:
             return None
-        return (_match_key(self.family["name"]), _match_key(self.family["locality"]))
+        key = (_match_key(self.family["name"]), _match_key(self.family["locality"]))
+        if not self.family_named and not self.family["locality"]:
+            # Only a surname: too little to say two rows are one household.
+            return (*key, str(self.number))
+        return key
 
     @property
     def guardian_key(self) -> tuple[str, str] | None:
@@ -368,9 +385,14 @@ def _csv_cells(content: bytes) -> Iterator[list[Cell]]:
     if "\x00" in text:
         # No spreadsheet has NUL characters, and PostgreSQL refuses them in text.
         raise UnreadableFile(_issue("file_unreadable"))
-    first_line = text.split("\n", 1)[0]
-    # Romanian Excel separates with ";" (the comma is the decimal separator).
-    delimiter = max((",", ";", "\t"), key=first_line.count)
+    lines = text.lstrip("\r\n").split("\n", 1)
+    if lines[0].strip().lower().startswith("sep=") and len(lines[0].strip()) == 5:
+        # Excel's own hint, "sep=;", on the first line.
+        delimiter = lines[0].strip()[4]
+        text = lines[1] if len(lines) > 1 else ""
+    else:
+        # Romanian Excel separates with ";" (the comma is the decimal separator).
+        delimiter = max((",", ";", "\t"), key=lines[0].count)
     for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         yield [_cell(value) for value in values[:MAX_COLUMNS]]
 
@@ -382,11 +404,17 @@ def _xlsx_cells(content: bytes) -> Iterator[list[Cell]]:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
             raise UnreadableFile(_issue("file_unreadable"))
-    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    # Not read_only: merged cells are only known to a fully loaded sheet (2 MB at most).
+    workbook = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
     try:
         if not workbook.worksheets:
             return
         sheet = workbook.worksheets[0]
+        if sheet.merged_cells.ranges:
+            # A group or family merged over sibling rows reaches only the first row.
+            raise UnreadableFile(
+                _issue("merged_cells", cells=", ".join(map(str, sheet.merged_cells.ranges)))
+            )
         for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             yield [_cell(value) for value in values]
     finally:
@@ -572,6 +600,14 @@ def _county(text: str) -> str:
         raise _Invalid("county_invalid") from None
 
 
+def _phone(text: str) -> str:
+    """Excel stores a phone typed as a number without its leading 0 (722 123 456)."""
+    digits = re.sub(r"\D", "", text)
+    if digits == text.replace(" ", "") and len(digits) == 9 and digits[0] in "237":
+        return "0" + text
+    return text
+
+
 def _household_size(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise _Invalid("household_size_invalid")
@@ -625,6 +661,9 @@ class _RowReader:
         return value
 
     def read(self) -> ImportRow:
+        for column, value in self.cells.items():
+            if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+                self.row.add("excel_error", column)
         self.read_child()
         self.read_family()
         self.read_enrollment()
@@ -641,6 +680,8 @@ class _RowReader:
             parsed = cnp_codes.parse(cnp, today=self.context.today)
             if birth_date is None and not self.row.has_error_in(Column.BIRTH_DATE):
                 birth_date = parsed.birth_date
+                if birth_date > self.context.today:
+                    self.row.add("date_in_future", Column.CNP)
             elif birth_date is not None and birth_date != parsed.birth_date:
                 self.row.add("cnp_birth_date_mismatch", Column.BIRTH_DATE)
             # First digit 9 (foreigners) does not record the sex.
@@ -693,6 +734,7 @@ class _RowReader:
         if not any(self.text(column) for column in FAMILY_COLUMNS + GUARDIAN_COLUMNS):
             return
         family_name = self.text(Column.FAMILY_NAME)
+        self.row.family_named = bool(self.text(Column.FAMILY))
         self.row.family = {
             "name": self.text(Column.FAMILY) or f"Familia {family_name}".strip(),
             "address": self.text(Column.ADDRESS),
@@ -709,7 +751,7 @@ class _RowReader:
                 Column.GUARDIAN_RELATIONSHIP, _choice, RELATIONSHIPS, "relationship_invalid"
             )
             or "",
-            "phone": self.text(Column.GUARDIAN_PHONE),
+            "phone": _phone(self.text(Column.GUARDIAN_PHONE)),
         }
         if not self.text(Column.GUARDIAN_RELATIONSHIP):
             self.row.add("required", Column.GUARDIAN_RELATIONSHIP)
@@ -724,16 +766,14 @@ class _RowReader:
             self.row.group = self.context.groups.get(_match_key(group_name))
             if self.row.group is None:
                 self.row.add("group_unknown", Column.GROUP, site=self.context.site.name)
-            elif not (
-                self.context.school_year.starts_on
-                <= self.row.started_on
-                <= self.context.school_year.ends_on
-            ):
-                # Groups belong to one school year; so do their enrollments.
-                column = Column.ENROLLED_ON if started_on else Column.GROUP
-                self.row.add(
-                    "enrolled_outside_school_year", column, year=self.context.school_year.name
-                )
+        year = self.context.school_year
+        # Enrollments begin in the current school year (groups belong to one).
+        if year and not year.starts_on <= self.row.started_on <= year.ends_on:
+            column = Column.ENROLLED_ON if started_on else Column.GROUP
+            self.row.add("enrolled_outside_school_year", column, year=year.name)
+        birth_date = self.row.child.get("birth_date")
+        if started_on and birth_date and started_on < birth_date:
+            self.row.add("enrolled_before_birth", Column.ENROLLED_ON)
 
     def check_with_models(self) -> None:
         """Lengths, choices and ranges, by the models' own fields."""
@@ -836,15 +876,14 @@ def _find_duplicates_in_database(rows: list[ImportRow]) -> None:
     cnps = {row.child["cnp"] for row in rows if row.child.get("cnp")}
     names = {(row.name_key, row.child["birth_date"]) for row in rows if row.child.get("birth_date")}
     known_cnps = set(Child.objects.filter(cnp__in=cnps).values_list("cnp", flat=True))
-    full_name = Concat("given_names", Value(" "), "family_name", output_field=models.TextField())
-    known_names = set(
-        Child.objects.annotate(name_key=Fold(full_name))
-        .filter(
-            birth_date__in={birth_date for _key, birth_date in names},
-            name_key__in={key for key, _birth_date in names},
-        )
-        .values_list("name_key", "birth_date")
-    )
+    # Names are compared in Python, by the rule rows use (_match_key): children
+    # born on the file's birth dates are few, whatever the size of the database.
+    known_names = {
+        (_match_key(f"{given_names} {family_name}"), birth_date)
+        for given_names, family_name, birth_date in Child.objects.filter(
+            birth_date__in={birth_date for _key, birth_date in names}
+        ).values_list("given_names", "family_name", "birth_date")
+    }
     for row in rows:
         if row.child.get("cnp") in known_cnps:
             row.add("duplicate_in_database", Column.CNP)
@@ -966,6 +1005,10 @@ def children_import(
         and Site.objects.for_user(by).filter(pk=site.pk).exists()
     ):
         raise PermissionDenied
+    # One import at a time: two confirmations of one file (a double click, two
+    # tabs) would each check for duplicates before the other's children exist.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
     preview = preview_import(
         content=content, file_name=file_name, site=site, program=program, today=today
     )

@@ -5,10 +5,13 @@ import base64
 import csv
 import datetime
 import io
+import threading
+import time
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import translation
 
@@ -631,9 +634,16 @@ def test_a_forged_confirmation_without_a_kept_upload_writes_nothing(
     assert not Child.objects.exists()
 
 
-def test_a_token_of_any_characters_is_only_an_expired_upload(coordinator_client):
-    response = coordinator_client.post(URL, {"token": "jeton-greșit", "action": "confirm"})
+@pytest.mark.parametrize("token", ["made-up", "jeton-greșit", ""])
+def test_a_wrong_token_beside_a_kept_upload_writes_nothing_and_keeps_it(
+    coordinator_client, site_a, token
+):
+    upload(coordinator_client, csv_upload([STEFAN[:4]], header=HEADER[:4]), site=site_a)
+    assert SESSION_KEY in coordinator_client.session
+    response = coordinator_client.post(URL, {"token": token, "action": "confirm"})
     assert response.status_code == 302
+    assert not Child.objects.exists()
+    assert SESSION_KEY in coordinator_client.session
 
 
 def test_an_expired_upload_asks_to_upload_again(coordinator_client, site_a):
@@ -797,3 +807,106 @@ def test_an_enrollment_date_outside_the_current_school_year_is_a_row_error(
     row = ["Ana", "Pop", "F", "Grupa I–IV", last_year.strftime("%d.%m.%Y")]
     result = preview(csv_bytes([row], header=header), site_a, program)
     assert errors_of(result) == [(2, "data_înscrierii", "enrolled_outside_school_year")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_confirmations_of_one_file_at_once_import_it_once(site_a, coordinator):
+    # A double click on "Confirm": two requests, each in its own transaction.
+    rows = [["Rebeca", "Ursaru", "2015-04-02", "F"], ["Romario", "Ursaru", "2013-01-20", "M"]]
+    content = csv_bytes(rows, header=["prenume", "nume", "data_nașterii", "sex"])
+    both_started = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm():
+        try:
+            with transaction.atomic():
+                both_started.wait()
+                children_import(
+                    content=content,
+                    file_name="copii.csv",
+                    site=site_a,
+                    program=None,
+                    by=coordinator,
+                )
+                time.sleep(0.2)  # the first one still holds its transaction open
+            outcomes.append("imported")
+        except ImportRefused:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["imported", "refused"]
+    assert Child.objects.count() == 2
+
+
+@pytest.mark.parametrize("spelling", ["Ana - Maria", "Ana–Maria", "ANA-MARIA"])
+def test_a_name_spelled_with_other_dashes_is_the_same_child(site_a, spelling):
+    ChildFactory(given_names="Ana-Maria", family_name="Lăcătuș", birth_date="2017-06-02")
+    header = ["prenume", "nume", "data_nașterii", "sex"]
+    result = preview(csv_bytes([[spelling, "Lacatus", "02.06.2017", "F"]], header=header), site_a)
+    assert errors_of(result) == [(2, "nume", "duplicate_in_database")]
+
+
+def test_a_birth_date_in_the_future_read_from_the_cnp_is_a_row_error(site_a):
+    future = build_cnp(sex="F", birth_date=datetime.date(2030, 1, 1), county_code="40", serial=9)
+    header = ["prenume", "nume", "cnp"]
+    result = preview(csv_bytes([["Ana", "Pop", future]], header=header), site_a)
+    assert ("cnp", "date_in_future") in {(field, code) for _, field, code in errors_of(result)}
+
+
+def test_merged_cells_make_the_workbook_a_file_error(site_a):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["prenume", "nume", "sex", "grupa"])
+    sheet.append(["Ana", "Pop", "F", "Grupa I–IV"])
+    sheet.append(["Ion", "Pop", "M", None])
+    sheet.merge_cells("D2:D3")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = preview(buffer.getvalue(), site_a, file_name="copii.xlsx")
+    assert [error.code for error in result.errors] == ["merged_cells"]
+
+
+def test_an_excel_error_value_is_a_row_error(site_a):
+    result = preview(csv_bytes([["Ana", "#N/A", "F"]], header=["prenume", "nume", "sex"]), site_a)
+    assert (2, "nume", "excel_error") in errors_of(result)
+
+
+def test_a_phone_number_that_lost_its_leading_zero_gets_it_back(site_a):
+    header = ["prenume", "nume", "sex", "părinte_prenume", "părinte_nume", "părinte_relația"]
+    header = [*header, "părinte_telefon"]
+    row = ["Ana", "Pop", "F", "Maria", "Pop", "mamă", "722123456"]
+    result = preview(csv_bytes([row], header=header), site_a)
+    assert result.rows[0].guardian["phone"] == "0722123456"
+
+
+@pytest.mark.parametrize("prefix", ["sep=;\n", "\n\n"])
+def test_excels_separator_line_and_leading_blank_lines_are_understood(site_a, prefix):
+    content = prefix.encode() + csv_bytes(
+        [["Ana", "Pop", "F"]], delimiter=";", header=["prenume", "nume", "sex"]
+    )
+    result = preview(content, site_a)
+    assert not result.errors
+    assert result.rows[0].child["given_names"] == "Ana"
+
+
+def test_two_households_known_only_by_surname_stay_apart(site_a):
+    header = ["prenume", "nume", "sex", "părinte_prenume", "părinte_nume", "părinte_relația"]
+    rows = [
+        ["Ana", "Pop", "F", "Maria", "Pop", "mamă"],
+        ["Ion", "Pop", "M", "Elena", "Pop", "mamă"],
+    ]
+    assert len(preview(csv_bytes(rows, header=header), site_a).families) == 2
+
+
+def test_an_enrollment_before_the_birth_date_is_a_row_error(site_a, program, school_year):
+    header = ["prenume", "nume", "sex", "data_nașterii", "data_înscrierii"]
+    born = school_year.starts_on + datetime.timedelta(days=30)
+    row = ["Ana", "Pop", "F", born.isoformat(), school_year.starts_on.isoformat()]
+    result = preview(csv_bytes([row], header=header), site_a, program)
+    assert (2, "data_înscrierii", "enrolled_before_birth") in errors_of(result)
