@@ -1,7 +1,7 @@
 """Diacritics- and case-insensitive search, done by the database.
 
 ``Fold`` calls the SQL function ``inocenti_fold`` (created by migration
-``programs.0002``), which lowers a text and strips the accents of Romanian and
+``programs.0003``), which lowers a text and strips the accents of Romanian and
 neighbouring Latin alphabets, so "stefan" finds "Ștefan" and "lacatus" finds
 "Lăcătuș". PostgreSQL's ``unaccent`` extension would do the same, but it is a
 contrib module that the embedded development server (pgserver) does not ship;
@@ -27,12 +27,7 @@ PLAIN = "".join(
     _NO_DECOMPOSITION.get(letter) or unicodedata.normalize("NFD", letter)[0] for letter in ACCENTED
 )
 
-FOLD_FUNCTION_SQL = f"""
-CREATE OR REPLACE FUNCTION inocenti_fold(value text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT lower(translate(value, '{ACCENTED}', '{PLAIN}')) $$;
-"""
-DROP_FOLD_FUNCTION_SQL = "DROP FUNCTION IF EXISTS inocenti_fold(text);"
+_FOLD_TABLE = str.maketrans(ACCENTED, PLAIN)
 
 
 def fold(value: str) -> str:
@@ -41,7 +36,7 @@ def fold(value: str) -> str:
     Text is composed first (NFC), as the names are stored: a pasted "Ș" made
     of "S" and a combining comma must match too.
     """
-    return unicodedata.normalize("NFC", value).translate(str.maketrans(ACCENTED, PLAIN)).lower()
+    return unicodedata.normalize("NFC", value).translate(_FOLD_TABLE).lower()
 
 
 class Fold(Func):
@@ -50,9 +45,9 @@ class Fold(Func):
 
 
 class _FoldLookup(Lookup):
-    def process_lhs(self, compiler, connection, lhs=None):
-        sql, params = super().process_lhs(compiler, connection, lhs)
-        return f"inocenti_fold({sql})", params
+    """``inocenti_fold(column) <operator> %s``, the search term folded in Python."""
+
+    operator: str
 
     def get_db_prep_lookup(self, value, connection):
         return "%s", [self.prepare_search_term(value)]
@@ -60,27 +55,27 @@ class _FoldLookup(Lookup):
     def prepare_search_term(self, value) -> str:
         return fold(str(value))
 
+    def as_sql(self, compiler, connection):
+        if not self.rhs_is_direct_value():
+            # Folding another column would need SQL on both sides; no caller needs it.
+            raise TypeError(f"{self.lookup_name} compares a column with a text value only.")
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"inocenti_fold({lhs}) {self.operator} {rhs}", [*lhs_params, *rhs_params]
+
 
 class FoldContains(_FoldLookup):
     lookup_name = "fold_contains"
+    operator = "LIKE"
 
     def prepare_search_term(self, value) -> str:
         escaped = fold(str(value)).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return f"%{escaped}%"
 
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
-
 
 class FoldExact(_FoldLookup):
     lookup_name = "fold_exact"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = {rhs}", [*lhs_params, *rhs_params]
+    operator = "="
 
 
 def register_lookups() -> None:
