@@ -20,9 +20,15 @@ It runs in three steps:
 3. **Write** (``write_plan``): ``bulk_create`` in dependency order, families →
    guardians → children → enrollments.
 
-One ``random.Random(seed)`` drives every choice, and everything is drawn in a
-fixed order (sites in ``SITES`` order, children in joining order), so the data
-does not depend on dict ordering, the clock or the database. ``--scale N``
+Every choice is drawn from a generator of its own site, school year and purpose
+(``generator``: intake weights, targets, join days, the children, their
+families, the year's exits), each used in a fixed order (children in joining
+order). So a school year comes out the same whatever was drawn for other sites,
+other years or other purposes: a past year does not depend on today (which only
+decides which years exist and who has joined so far this year), nor on the
+database (a CNP taken already moves that child's serial, and no other draw).
+Sites are simulated year by year, all sites in ``SITES`` order within a year, so
+the children and families of a past year keep their keys too. ``--scale N``
 multiplies every count: the figures become 296·N and 324·N, the sites hold
 30·N-40·N children today. The people are fictitious.
 """
@@ -83,11 +89,18 @@ CAP = 40
 TARGET_RANGE = (32, 38)
 MIN_NEWCOMERS = 4
 
-# Regions: their programs, published figures and CNP county codes.
+# Regions: their programs and published figures.
 BUCHAREST_ILFOV = "București și Ilfov"
 BISTRITA_NASAUD = "Bistrița-Năsăud"
 CLUJ = "Cluj"
 REGION_FIGURES: tuple[tuple[str, int], ...] = ((BUCHAREST_ILFOV, 296), (BISTRITA_NASAUD, 324))
+
+# County codes (digits 8-9) of the demo children's CNPs: those of Bucharest's former
+# sectors 7 and 8, abolished in 1979. No child born since carries one, so a demo CNP
+# can never be a real child's; ``children.cnp`` still accepts them (older people
+# have them). 47 for Bucharest and Ilfov, 48 for Bistrița-Năsăud and Cluj.
+CNP_COUNTY_BUCHAREST_ILFOV = "47"
+CNP_COUNTY_BISTRITA_CLUJ = "48"
 
 # Group names: preparatory class and grades I–IV, V–VIII, then high school.
 GROUP_PRIMARY = "Grupa I–IV"
@@ -158,7 +171,7 @@ SITES: tuple[SiteSpec, ...] = (
         "Str. Gărdinița nr. 10, Sectorul 2",
         PILOT_START,
         BUCHAREST_ILFOV,
-        "42",
+        CNP_COUNTY_BUCHAREST_ILFOV,
         _SECTOR_2,
         baccalaureate_from=2015,
     ),
@@ -170,7 +183,7 @@ SITES: tuple[SiteSpec, ...] = (
         "Bd. Ferdinand I nr. 35, Sectorul 2",
         PILOT_START,
         BUCHAREST_ILFOV,
-        "42",
+        CNP_COUNTY_BUCHAREST_ILFOV,
         _SECTOR_2,
     ),
     SiteSpec(
@@ -181,7 +194,7 @@ SITES: tuple[SiteSpec, ...] = (
         "Str. Libertății nr. 1, Glina",
         Date(2013, 10, 1),
         BUCHAREST_ILFOV,
-        "23",
+        CNP_COUNTY_BUCHAREST_ILFOV,
         (Place("Glina", _VILLAGE, 3), Place("Manolache", _VILLAGE)),
     ),
     SiteSpec(
@@ -192,7 +205,7 @@ SITES: tuple[SiteSpec, ...] = (
         "Str. Școlii nr. 2, Cățelu, comuna Glina",
         Date(2013, 10, 1),
         BUCHAREST_ILFOV,
-        "23",
+        CNP_COUNTY_BUCHAREST_ILFOV,
         (Place("Cățelu", _VILLAGE),),
     ),
     SiteSpec(
@@ -203,7 +216,7 @@ SITES: tuple[SiteSpec, ...] = (
         "Str. Valea Jelnei nr. 10, Bistrița",
         Date(2008, 9, 15),
         BISTRITA_NASAUD,
-        "06",
+        CNP_COUNTY_BISTRITA_CLUJ,
         (
             Place("Bistrița", names.STREETS_BISTRITA, 4),
             Place("Unirea", _VILLAGE),
@@ -220,7 +233,7 @@ SITES: tuple[SiteSpec, ...] = (
         "Str. Principală nr. 150, Reteag, comuna Petru Rareș",
         Date(2010, 9, 13),
         BISTRITA_NASAUD,
-        "06",
+        CNP_COUNTY_BISTRITA_CLUJ,
         (Place("Reteag", _VILLAGE, 3), Place("Petru Rareș", _VILLAGE)),
     ),
     SiteSpec(
@@ -231,7 +244,7 @@ SITES: tuple[SiteSpec, ...] = (
         "Str. Principală nr. 60, Slătinița, municipiul Bistrița",
         Date(2012, 9, 10),
         BISTRITA_NASAUD,
-        "06",
+        CNP_COUNTY_BISTRITA_CLUJ,
         (Place("Slătinița", _VILLAGE, 3), Place("Sărata", _VILLAGE)),
     ),
     SiteSpec(
@@ -242,7 +255,7 @@ SITES: tuple[SiteSpec, ...] = (
         "Str. Principală nr. 95, Mintiu Gherlii",
         Date(2019, 9, 16),
         CLUJ,
-        "12",
+        CNP_COUNTY_BISTRITA_CLUJ,
         (
             Place("Mintiu Gherlii", _VILLAGE, 3),
             Place("Nima", _VILLAGE),
@@ -411,6 +424,20 @@ def group_names(spec: SiteSpec, year: int) -> tuple[str, ...]:
     return (GROUP_PRIMARY, GROUP_LOWER_SECONDARY)
 
 
+# Random generators -------------------------------------------------------------------
+
+
+def generator(seed: int, site: str, year: int, purpose: str) -> random.Random:
+    """The generator of one purpose at one site in one school year.
+
+    Independent generators keep a school year's draws from shifting when more or
+    fewer are made elsewhere: for another site, a later year (how many years there
+    are depends on today) or another purpose. ``random`` hashes a string seed with
+    SHA-512, so it gives the same numbers in every process (``hash()`` would not).
+    """
+    return random.Random(f"{seed}:{site}:{year}:{purpose}")  # noqa: S311 - demo data, not secrets
+
+
 # Step 1: the numbers -----------------------------------------------------------------
 
 
@@ -428,7 +455,7 @@ def apportion(total: int, weights: Sequence[tuple[T, float]]) -> dict[T, int]:
     return counts
 
 
-def plan_intake(rng: random.Random, scale: int) -> dict[tuple[str, int], int]:
+def plan_intake(seed: int, scale: int) -> dict[tuple[str, int], int]:
     """Newcomers per (site, school year) up to 2019-2020.
 
     Per region they add up to the published figure times ``scale``. A site's first
@@ -445,23 +472,28 @@ def plan_intake(rng: random.Random, scale: int) -> dict[tuple[str, int], int]:
             is_pilot = spec.started_on == PILOT_START
             first = spec.first_year + 1 if is_pilot else spec.first_year
             for year in range(first, LAST_COUNTED_YEAR + 1):
-                starting = 2.5 if is_pilot else 3.5
-                weight = starting if year == first else rng.uniform(0.8, 1.25)
+                if year == first:
+                    weight = 2.5 if is_pilot else 3.5
+                else:
+                    weight = generator(seed, spec.name, year, "intake").uniform(0.8, 1.25)
                 weights.append(((spec.name, year), weight))
         pilot_total = sum(
             count for (site, _year), count in intake.items() if SITES_BY_NAME[site].region == region
         )
         intake.update(apportion(figure * scale - pilot_total, weights))
     for spec in sites_of(CLUJ):
+        rng = generator(seed, spec.name, spec.first_year, "intake")
         intake[(spec.name, spec.first_year)] = rng.randint(24, 28) * scale
     return intake
 
 
-def plan_targets(rng: random.Random, scale: int, current_year: int) -> dict[tuple[str, int], int]:
+def plan_targets(seed: int, scale: int, current_year: int) -> dict[tuple[str, int], int]:
     """How many children each site holds in each school year after 2019-2020."""
     low, high = TARGET_RANGE
     return {
-        (spec.name, year): rng.randint(low * scale, high * scale)
+        (spec.name, year): generator(seed, spec.name, year, "target").randint(
+            low * scale, high * scale
+        )
         for spec in SITES
         for year in range(LAST_COUNTED_YEAR + 1, current_year + 1)
     }
@@ -681,11 +713,12 @@ def weekday_between(rng: random.Random, first: Date, last: Date) -> Date:
 
 
 class _HistoryBuilder:
-    """Holds what the whole plan shares: the random generator, the CNPs and phone
-    numbers given out, the families of each site, and the counters for keys."""
+    """Holds what the whole plan shares: the CNPs and phone numbers given out, the
+    families of each site, and the counters for keys. Every draw comes from the
+    generator passed in, one per site, school year and purpose (``generator``)."""
 
-    def __init__(self, rng: random.Random, scale: int, today: Date, taken_cnps: frozenset[str]):
-        self.rng = rng
+    def __init__(self, seed: int, scale: int, today: Date, taken_cnps: frozenset[str]):
+        self.seed = seed
         self.scale = scale
         self.today = today
         self.cnps: set[str] = set(taken_cnps)
@@ -694,12 +727,26 @@ class _HistoryBuilder:
         self.children: list[PlannedChild] = []
         self.phones = 0
 
+    def generator(self, spec: SiteSpec, year: int, purpose: str) -> random.Random:
+        return generator(self.seed, spec.name, year, purpose)
+
     # Newcomers ---------------------------------------------------------------------
 
-    def join_days(self, spec: SiteSpec, year: int, count: int) -> list[Date]:
+    def take_newcomers(
+        self, spec: SiteSpec, year: int, children: list[PlannedChild], count: int
+    ) -> None:
+        """``count`` children join the site this school year."""
+        days = self.join_days(self.generator(spec, year, "joins"), spec, year, count)
+        child_rng = self.generator(spec, year, "children")
+        family_rng = self.generator(spec, year, "families")
+        for day in days:
+            children.append(self.new_child(child_rng, family_rng, spec, year, day))
+
+    def join_days(self, rng: random.Random, spec: SiteSpec, year: int, count: int) -> list[Date]:
         """Most join on the first day (the site's start day in its first year), a
         fifth during the autumn and winter. Nobody joins after 10 March: in 2020
-        the schools closed then, so every 2019-2020 newcomer counts in the figures."""
+        the schools closed then, so every 2019-2020 newcomer counts in the figures.
+        Only this school year's joins depend on today: nobody joins after it."""
         if spec.started_on == PILOT_START and year == spec.first_year:
             return [PILOT_START] * count  # the pilot: nobody else joined that year
         opening = spec.started_on if year == spec.first_year else first_school_day(year)
@@ -709,27 +756,37 @@ class _HistoryBuilder:
         )
         days = []
         for _ in range(count):
-            late = self.rng.random() < MID_YEAR_JOIN and window[0] <= window[1]
-            day = weekday_between(self.rng, *window) if late else opening
+            late = rng.random() < MID_YEAR_JOIN and window[0] <= window[1]
+            day = weekday_between(rng, *window) if late else opening
             days.append(min(day, self.today))
         return sorted(days)
 
-    def new_child(self, spec: SiteSpec, year: int, day: Date) -> PlannedChild:
-        rng = self.rng
+    def new_child(
+        self,
+        rng: random.Random,
+        family_rng: random.Random,
+        spec: SiteSpec,
+        year: int,
+        day: Date,
+    ) -> PlannedChild:
         pilot = day == PILOT_START
         grade = rng.randint(1, 6) if pilot else weighted(rng, JOIN_GRADES)
         sex = rng.choice((Sex.FEMALE, Sex.MALE))
-        birth_date = self._birth_date(year, grade)
-        family = self._family_for(spec, year, birth_date)
+        birth_date = self._birth_date(rng, year, grade)
+        family = self._family_for(family_rng, spec, year, birth_date)
+        given_names = self._given_names(rng, sex, family)
+        cnp = None
+        if rng.random() < CNP_RATE:
+            cnp = self._cnp(sex, birth_date, spec.cnp_county, rng.randint(1, 999))
         child = PlannedChild(
             key=len(self.children),
             site=spec.name,
             family=family.key,
-            given_names=self._given_names(sex, family),
+            given_names=given_names,
             family_name=family.family_name,
             sex=sex,
             birth_date=birth_date,
-            cnp=self._cnp(sex, birth_date, spec.cnp_county) if rng.random() < CNP_RATE else None,
+            cnp=cnp,
             grade=grade,
             special_educational_needs=rng.random() < SEN_RATE,
             data_consent_on=day if rng.random() < DATA_CONSENT_RATE else None,
@@ -742,45 +799,49 @@ class _HistoryBuilder:
         self.children.append(child)
         return child
 
-    def _birth_date(self, year: int, grade: int) -> Date:
+    @staticmethod
+    def _birth_date(rng: random.Random, year: int, grade: int) -> Date:
         """Aged grade + 6 on 1 September (one in eight a year older: started late)."""
-        age = grade + 6 + (1 if self.rng.random() < 0.12 else 0)
+        age = grade + 6 + (1 if rng.random() < 0.12 else 0)
         earliest = Date(year - age - 1, 9, 2)
-        return earliest + datetime.timedelta(days=self.rng.randrange(365))
+        return earliest + datetime.timedelta(days=rng.randrange(365))
 
-    def _given_names(self, sex: str, family: PlannedFamily) -> str:
+    @staticmethod
+    def _given_names(rng: random.Random, sex: str, family: PlannedFamily) -> str:
         pool = names.GIRLS if sex == Sex.FEMALE else names.BOYS
         while True:
-            given = self.rng.choice(pool)
-            if self.rng.random() < 0.12:  # a second given name
-                second = self.rng.choice(pool)
+            given = rng.choice(pool)
+            if rng.random() < 0.12:  # a second given name
+                second = rng.choice(pool)
                 if second != given and "-" not in given + second:
                     given = f"{given} {second}"
             if given not in family.given_names:
                 return given
 
-    def _cnp(self, sex: str, birth_date: Date, county: str) -> str:
-        """Serials are drawn until the CNP is new: the database keeps CNPs unique."""
-        while True:
-            cnp = build_cnp(
-                sex=sex,
-                birth_date=birth_date,
-                county_code=county,
-                serial=self.rng.randint(1, 999),
-            )
+    def _cnp(self, sex: str, birth_date: Date, county: str, serial: int) -> str | None:
+        """The CNP with the drawn serial or, if that CNP is taken (the database
+        keeps CNPs unique), the next free serial after it: stepping, not drawing
+        again, so a taken CNP changes this child's serial and nothing else.
+        None in the unlikely case that all 999 are taken."""
+        for _ in range(999):
+            cnp = build_cnp(sex=sex, birth_date=birth_date, county_code=county, serial=serial)
             if cnp not in self.cnps:
                 self.cnps.add(cnp)
                 return cnp
+            serial = serial % 999 + 1
+        return None
 
     # Families ----------------------------------------------------------------------
 
-    def _family_for(self, spec: SiteSpec, year: int, birth_date: Date) -> PlannedFamily:
+    def _family_for(
+        self, rng: random.Random, spec: SiteSpec, year: int, birth_date: Date
+    ) -> PlannedFamily:
         """A brother or sister's family (joined in the last three years, and no
         sibling born within ten months), else a new family."""
         # Years only go forward within a site, so older families never qualify again.
         recent = [f for f in self.recent.get(spec.name, []) if f.joined_year >= year - 3]
         self.recent[spec.name] = recent
-        if self.rng.random() < SIBLING_RATE:
+        if rng.random() < SIBLING_RATE:
             candidates = [
                 family
                 for family in recent
@@ -788,18 +849,17 @@ class _HistoryBuilder:
                 and all(abs((birth_date - other).days) > 300 for other in family.birth_dates)
             ]
             if candidates:
-                return self.rng.choice(candidates)
-        family = self._new_family(spec, year)
+                return rng.choice(candidates)
+        family = self._new_family(rng, spec, year)
         recent.append(family)
         return family
 
-    def _new_family(self, spec: SiteSpec, year: int) -> PlannedFamily:
-        rng = self.rng
+    def _new_family(self, rng: random.Random, spec: SiteSpec, year: int) -> PlannedFamily:
         family_name = weighted(rng, REGION_FAMILY_NAMES[spec.region])
         place = weighted(rng, [(place, place.weight) for place in spec.places])
         risks = weighted_sample(rng, RISK_WEIGHTS[spec.region], weighted(rng, RISK_COUNTS))
         risks.sort(key=RiskFactor.values.index)
-        guardians = self._guardians(family_name, risks)
+        guardians = self._guardians(rng, family_name, risks)
         adults = len(guardians) - sum(1 for g in guardians if g.works_abroad_in)
         family = PlannedFamily(
             key=len(self.families),
@@ -808,10 +868,10 @@ class _HistoryBuilder:
             name=f"{family_name} {guardians[0].given_names}",
             locality=place.locality,
             county=spec.county,
-            address=self._address(place),
+            address=self._address(rng, place),
             household_size=max(adults, 1) + rng.randint(1, 5),
             risk_factors=risks,
-            benefits=self._benefits(risks, guardians),
+            benefits=self._benefits(rng, risks, guardians),
             guardians=guardians,
             local_school=rng.choice(names.SCHOOLS_BISTRITA),
             joined_year=year,
@@ -819,30 +879,31 @@ class _HistoryBuilder:
         self.families.append(family)
         return family
 
-    def _address(self, place: Place) -> str:
-        rng = self.rng
+    @staticmethod
+    def _address(rng: random.Random, place: Place) -> str:
         address = f"{rng.choice(place.streets)} nr. {rng.randint(1, 180)}"
         if place.blocks and rng.random() < 0.6:
             address += f", bl. {rng.randint(1, 40)}, ap. {rng.randint(1, 60)}"
         return address
 
-    def _guardians(self, family_name: str, risks: list[str]) -> list[PlannedGuardian]:
+    def _guardians(
+        self, rng: random.Random, family_name: str, risks: list[str]
+    ) -> list[PlannedGuardian]:
         """Mostly the mother is the primary contact. When parents work abroad the
         child often stays with a grandparent, who is then the contact; the parent
         abroad is recorded with the country."""
-        rng = self.rng
         if RiskFactor.PARENTS_ABROAD in risks:
             abroad = weighted(rng, (("father", 6), ("mother", 2), ("both", 2)))
             country = weighted(rng, names.COUNTRIES_ABROAD)
             if abroad == "father":
                 return [
-                    self._guardian(family_name, Relationship.MOTHER, primary=True),
-                    self._guardian(family_name, Relationship.FATHER, abroad_in=country),
+                    self._guardian(rng, family_name, Relationship.MOTHER, primary=True),
+                    self._guardian(rng, family_name, Relationship.FATHER, abroad_in=country),
                 ]
-            grandparent = self._guardian(family_name, Relationship.GRANDPARENT, primary=True)
+            grandparent = self._guardian(rng, family_name, Relationship.GRANDPARENT, primary=True)
             mother = abroad == "both" or rng.random() < 0.7
             parent = Relationship.MOTHER if mother else Relationship.FATHER
-            return [grandparent, self._guardian(family_name, parent, abroad_in=country)]
+            return [grandparent, self._guardian(rng, family_name, parent, abroad_in=country)]
         if RiskFactor.SINGLE_PARENT in risks:
             alone = weighted(
                 rng,
@@ -852,22 +913,27 @@ class _HistoryBuilder:
                     (Relationship.GRANDPARENT, 1),
                 ),
             )
-            return [self._guardian(family_name, alone, primary=True)]
+            return [self._guardian(rng, family_name, alone, primary=True)]
         mother_first = rng.random() < 0.9
         first, second = (
             (Relationship.MOTHER, Relationship.FATHER)
             if mother_first
             else (Relationship.FATHER, Relationship.MOTHER)
         )
-        guardians = [self._guardian(family_name, first, primary=True)]
+        guardians = [self._guardian(rng, family_name, first, primary=True)]
         if rng.random() < 0.75:
-            guardians.append(self._guardian(family_name, second))
+            guardians.append(self._guardian(rng, family_name, second))
         return guardians
 
     def _guardian(
-        self, family_name: str, relationship: str, *, primary: bool = False, abroad_in: str = ""
+        self,
+        rng: random.Random,
+        family_name: str,
+        relationship: str,
+        *,
+        primary: bool = False,
+        abroad_in: str = "",
     ) -> PlannedGuardian:
-        rng = self.rng
         if relationship == Relationship.GRANDPARENT:
             female = rng.random() < 0.85
             given = rng.choice(names.GRANDMOTHERS if female else names.GRANDFATHERS)
@@ -894,8 +960,10 @@ class _HistoryBuilder:
         self.phones += 1
         return f"0700 {self.phones // 1000:03d} {self.phones % 1000:03d}"
 
-    def _benefits(self, risks: list[str], guardians: list[PlannedGuardian]) -> list[str]:
-        rng = self.rng
+    @staticmethod
+    def _benefits(
+        rng: random.Random, risks: list[str], guardians: list[PlannedGuardian]
+    ) -> list[str]:
         poor = RiskFactor.POVERTY in risks or RiskFactor.UNEMPLOYMENT in risks
         chances = (
             (Benefit.CHILD_ALLOWANCE, 0.9),
@@ -919,30 +987,35 @@ class _HistoryBuilder:
 
         ``room`` is how many may continue so that next year's newcomers fit under
         the site's cap; above it, children doing well graduate out of the program
-        (finished it: a completion, not a loss)."""
+        (finished it: a completion, not a loss). Those moving up to grade IX get
+        their high school."""
+        rng = self.generator(spec, year, "exits")
         end = last_school_day(year)
         continuing: list[tuple[PlannedChild, int]] = []
         for child in children:
-            next_grade = self._next_grade(spec, year, child)
+            next_grade = self._next_grade(rng, spec, year, child)
             if next_grade is None:
                 continue  # left: the enrollment is closed
             continuing.append((child, next_grade))
         if len(continuing) > room:
             candidates = [pair for pair in continuing if pair[0].grade >= 2] or continuing
-            leaving = self.rng.sample(candidates, min(len(continuing) - room, len(candidates)))
+            leaving = rng.sample(candidates, min(len(continuing) - room, len(candidates)))
             for child, _grade in leaving:
-                reason = self.rng.choice(names.REASONS_FINISHED_PROGRAM)
+                reason = rng.choice(names.REASONS_FINISHED_PROGRAM)
                 self._exit(child, end, EnrollmentStatus.COMPLETED, reason)
             left = {child.key for child, _grade in leaving}
             continuing = [pair for pair in continuing if pair[0].key not in left]
         for child, grade in continuing:
+            if grade == 9 and child.grade == 8:
+                child.school_name = rng.choice(REGION_HIGH_SCHOOLS[spec.region])
             self._move_up(child, year + 1, grade)
         return [child for child, _grade in continuing]
 
-    def _next_grade(self, spec: SiteSpec, year: int, child: PlannedChild) -> int | None:
+    def _next_grade(
+        self, rng: random.Random, spec: SiteSpec, year: int, child: PlannedChild
+    ) -> int | None:
         """The grade the child continues in next year, or None after closing the
         enrollment with an exit."""
-        rng = self.rng
         end = last_school_day(year)
         grade = child.grade
         repeats = rng.random() < REPEAT_RATE and grade < 12
@@ -1002,12 +1075,13 @@ class _HistoryBuilder:
     # Last touches ------------------------------------------------------------------
 
     def finish(self) -> None:
-        """Schools and household sizes follow from the whole history."""
+        """Schools and household sizes follow from the whole history (high school
+        students got theirs on moving up)."""
         for child in self.children:
             spec = SITES_BY_NAME[child.site]
             if child.grade >= 9:
-                child.school_name = self.rng.choice(REGION_HIGH_SCHOOLS[spec.region])
-            elif spec.kind == Site.Kind.DAY_CENTER:
+                continue
+            if spec.kind == Site.Kind.DAY_CENTER:
                 child.school_name = self.families[child.family].local_school
             else:
                 child.attends_site = True
@@ -1016,29 +1090,43 @@ class _HistoryBuilder:
             family.household_size = max(family.household_size, at_home + len(family.birth_dates))
 
 
-def simulate_site(
+def simulate(
     builder: _HistoryBuilder,
-    spec: SiteSpec,
     intake: dict[tuple[str, int], int],
     targets: dict[tuple[str, int], int],
     current_year: int,
 ) -> None:
-    """One site's history, school year by school year."""
-    children: list[PlannedChild] = []
-    for year in range(spec.first_year, current_year + 1):
-        if year <= LAST_COUNTED_YEAR:
-            newcomers = intake.get((spec.name, year), 0)
-        else:
-            newcomers = max(0, targets[(spec.name, year)] - len(children))
-        for day in builder.join_days(spec, year, newcomers):
-            children.append(builder.new_child(spec, year, day))
-        if year == current_year:
-            break  # the current year is not over: nobody has left yet
-        if year + 1 <= LAST_COUNTED_YEAR:
-            room = CAP * builder.scale - intake.get((spec.name, year + 1), 0)
-        else:
-            room = targets[(spec.name, year + 1)] - MIN_NEWCOMERS * builder.scale
-        children = builder.close_year(spec, year, children, max(room, 0))
+    """Every site's history, school year by school year; within a year, the sites in
+    ``SITES`` order. A past year's children and families are thus created before
+    anything later, and keep their keys (and phone numbers) whatever today is."""
+    on_roll: dict[str, list[PlannedChild]] = {spec.name: [] for spec in SITES}
+    for year in range(FIRST_SCHOOL_YEAR, current_year + 1):
+        for spec in SITES:
+            if year < spec.first_year:
+                continue
+            children = on_roll[spec.name]
+            if year <= LAST_COUNTED_YEAR:
+                newcomers = intake.get((spec.name, year), 0)
+            else:
+                newcomers = max(0, targets[(spec.name, year)] - len(children))
+            builder.take_newcomers(spec, year, children, newcomers)
+            if year == current_year:
+                continue  # the current year is not over: nobody has left yet
+            if year + 1 <= LAST_COUNTED_YEAR:
+                room = CAP * builder.scale - intake.get((spec.name, year + 1), 0)
+            else:
+                room = targets[(spec.name, year + 1)] - MIN_NEWCOMERS * builder.scale
+            on_roll[spec.name] = builder.close_year(spec, year, children, max(room, 0))
+
+
+def plan_groups(current_year: int, *, since: int = FIRST_SCHOOL_YEAR) -> list[PlannedGroup]:
+    """Each site's groups in every school year it ran from ``since`` to the current one."""
+    return [
+        PlannedGroup(spec.name, year, name, spec.meeting_days)
+        for spec in SITES
+        for year in range(max(spec.first_year, since), current_year + 1)
+        for name in group_names(spec, year)
+    ]
 
 
 def plan_demo(
@@ -1055,26 +1143,18 @@ def plan_demo(
     current_year = school_year_of(today)
     if current_year <= LAST_COUNTED_YEAR:
         raise ValueError("the demo history runs past 2019-2020; today is too early")
-    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-    intake = plan_intake(rng, scale)
-    targets = plan_targets(rng, scale, current_year)
-    builder = _HistoryBuilder(rng, scale, today, taken_cnps)
-    for spec in SITES:
-        simulate_site(builder, spec, intake, targets, current_year)
+    builder = _HistoryBuilder(seed, scale, today, taken_cnps)
+    simulate(
+        builder, plan_intake(seed, scale), plan_targets(seed, scale, current_year), current_year
+    )
     builder.finish()
-    groups = [
-        PlannedGroup(spec.name, year, name, spec.meeting_days)
-        for spec in SITES
-        for year in range(spec.first_year, current_year + 1)
-        for name in group_names(spec, year)
-    ]
     return DemoPlan(
         seed=seed,
         scale=scale,
         today=today,
         current_year=current_year,
         school_years=list(range(FIRST_SCHOOL_YEAR, current_year + 1)),
-        groups=groups,
+        groups=plan_groups(current_year),
         families=builder.families,
         children=builder.children,
     )
@@ -1175,6 +1255,50 @@ def demo_history_exists(programs: dict[str, Program]) -> bool:
     return Enrollment.objects.filter(program__in=programs.values()).exists()
 
 
+GroupKey = tuple[int, int, str]  # site pk, start year of the school year, group name
+
+
+def ensure_groups(
+    planned: Sequence[PlannedGroup],
+    *,
+    sites: dict[str, Site],
+    school_years: dict[int, SchoolYear],
+) -> tuple[dict[GroupKey, Group], int]:
+    """The planned groups, each created unless the site has it already that year.
+    Returns every group of the sites by (site pk, start year, name) and how many
+    were created."""
+    groups = {
+        (g.site_id, g.school_year.starts_on.year, g.name): g
+        for g in Group.objects.filter(site__in=sites.values()).select_related("school_year")
+    }
+    new_groups = [
+        Group(
+            site=sites[pg.site],
+            school_year=school_years[pg.school_year],
+            name=pg.name,
+            meeting_days=list(pg.meeting_days),
+        )
+        for pg in planned
+        if (sites[pg.site].pk, pg.school_year, pg.name) not in groups
+    ]
+    for group in Group.objects.bulk_create(new_groups):
+        groups[(group.site_id, group.school_year.starts_on.year, group.name)] = group
+    return groups, len(new_groups)
+
+
+def ensure_current_groups(
+    sites: dict[str, Site], school_years: dict[int, SchoolYear], current_year: int
+) -> int:
+    """This school year's groups at every active demo site, created if missing;
+    returns how many were created. Once the history is written, a run in a new
+    school year adds no children, but the new year still needs its groups."""
+    planned = [
+        pg for pg in plan_groups(current_year, since=current_year) if sites[pg.site].is_active
+    ]
+    _groups, created = ensure_groups(planned, sites=sites, school_years=school_years)
+    return created
+
+
 @dataclass(frozen=True)
 class Written:
     groups: int
@@ -1196,22 +1320,7 @@ def write_plan(
     """Insert the plan with ``bulk_create``; PostgreSQL returns the new keys, so
     each step can point at the rows of the step before. Groups that exist already
     (same site, year and name) are reused."""
-    groups = {
-        (g.site_id, g.school_year.starts_on.year, g.name): g
-        for g in Group.objects.filter(site__in=sites.values()).select_related("school_year")
-    }
-    new_groups = [
-        Group(
-            site=sites[pg.site],
-            school_year=school_years[pg.school_year],
-            name=pg.name,
-            meeting_days=list(pg.meeting_days),
-        )
-        for pg in plan.groups
-        if (sites[pg.site].pk, pg.school_year, pg.name) not in groups
-    ]
-    for group in Group.objects.bulk_create(new_groups):
-        groups[(group.site_id, group.school_year.starts_on.year, group.name)] = group
+    groups, new_groups = ensure_groups(plan.groups, sites=sites, school_years=school_years)
 
     families = Family.objects.bulk_create(
         [
@@ -1261,7 +1370,7 @@ def write_plan(
     ]
     Enrollment.objects.bulk_create(enrollments, batch_size=5000)
     return Written(
-        groups=len(new_groups),
+        groups=new_groups,
         families=len(families),
         guardians=len(guardians),
         children=len(children),

@@ -9,6 +9,7 @@ the end of the module), so they must stay below the first test that uses it.
 import datetime
 import re
 from collections import Counter
+from dataclasses import replace
 from io import StringIO
 
 import pytest
@@ -38,6 +39,7 @@ from programs.models import (
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 11, 28)
+SEPTEMBER_2020 = datetime.date(2020, 9, 1)  # the school years before it hold the figures
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -62,6 +64,13 @@ def test_seed_demo_refuses_to_run_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         _seed()
+    assert not User.objects.exists()
+
+
+def test_seed_demo_refuses_a_day_before_the_history_ends(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="too early"):
+        _seed("--today", "2020-08-31")
     assert not User.objects.exists()
 
 
@@ -116,6 +125,81 @@ def test_children_are_as_old_as_their_grade():
         age = september.year - child.birth_date.year
         age -= (september.month, september.day) < (child.birth_date.month, child.birth_date.day)
         assert 6 <= age - child.grade <= 10, child
+
+
+def _history_before(plan: demo.DemoPlan, year: int) -> list[tuple]:
+    """The children who joined before the school year ``year``, with their
+    enrollments of the years before it (those years are over in both plans)."""
+    return [
+        (
+            child.key,
+            child.site,
+            child.family,
+            child.given_names,
+            child.family_name,
+            child.sex,
+            child.birth_date,
+            child.cnp,
+            child.data_consent_on,
+            [enrollment for enrollment in child.enrollments if enrollment.school_year < year],
+        )
+        for child in plan.children
+        if child.enrollments[0].school_year < year
+    ]
+
+
+@pytest.mark.parametrize(
+    "later",
+    [datetime.date(2026, 11, 28), datetime.date(2025, 11, 15)],
+    ids=["next-school-year", "same-school-year"],
+)
+def test_past_school_years_do_not_depend_on_today(later):
+    """Today decides which years exist and who has joined this year, nothing before."""
+    earlier = demo.plan_demo(today=datetime.date(2025, 10, 1))
+    history = _history_before(earlier, 2025)
+    assert _history_before(demo.plan_demo(today=later), 2025) == history
+    joined_by_2020 = [child for child in history if child[-1][0].started_on < SEPTEMBER_2020]
+    assert len(joined_by_2020) > 600
+    assert all(child[-1][-1].ended_on is not None for child in history)
+
+
+def test_a_taken_cnp_moves_only_that_childs_serial():
+    plan = demo.plan_demo(today=TODAY)
+    taken = next(
+        child.cnp
+        for child in plan.children
+        if child.cnp and child.enrollments[0].started_on < SEPTEMBER_2020
+    )
+    other = demo.plan_demo(today=TODAY, taken_cnps=frozenset({taken}))
+    changed = [
+        (before, after)
+        for before, after in zip(plan.children, other.children, strict=True)
+        if before != after
+    ]
+    assert len(changed) == 1
+    before, after = changed[0]
+    assert before.cnp == taken
+    assert after.cnp != taken and is_valid(after.cnp)
+    assert after.cnp[:9] == taken[:9]  # sex, birth date and county stay; the serial moves
+    assert replace(after, cnp=taken) == before
+    assert other.families == plan.families
+
+
+def test_demo_cnps_use_the_codes_of_bucharests_abolished_sectors():
+    """Sectors 7 and 8 were abolished in 1979: no real child has a CNP with 47 or 48."""
+    counties = {
+        demo.BUCHAREST_ILFOV: "47",
+        demo.BISTRITA_NASAUD: "48",
+        demo.CLUJ: "48",
+    }
+    cnps = [
+        (child.cnp, demo.SITES_BY_NAME[child.site].region)
+        for child in demo.plan_demo(today=TODAY).children
+        if child.cnp
+    ]
+    assert cnps
+    assert all(cnp[7:9] == counties[region] for cnp, region in cnps)
+    assert all(is_valid(cnp) for cnp, _region in cnps)
 
 
 def test_apportion_adds_up_exactly():
@@ -284,6 +368,29 @@ def test_seed_demo_twice_creates_nothing_and_prints_no_password(seeded, settings
     assert _printed_passwords(second) == {}
     assert "--reset-passwords" in second
     assert "Demo children exist already" in second
+
+
+def test_a_run_in_a_new_school_year_creates_its_groups(seeded, settings):
+    """The history is written already, so no children are added; but the new
+    current year gets every active site's groups, and the social worker hers."""
+    settings.DEBUG = True
+    next_year = demo.school_year_of(timezone.localdate()) + 1
+    output = _seed("--today", f"{next_year}-09-15")
+    current = SchoolYear.objects.get(is_current=True)
+    assert current.starts_on.year == next_year
+    groups = Group.objects.filter(school_year=current)
+    expected = {
+        (spec.name, name) for spec in demo.SITES for name in demo.group_names(spec, next_year)
+    }
+    assert set(groups.values_list("site__name", "name")) == expected
+    assert f"{len(expected)} groups created for {current.name}" in output
+    school_31 = groups.filter(site__name=demo.SCHOOL_31)
+    assert all(group.staff.filter(username="asistent").exists() for group in school_31)
+
+    count = Group.objects.count()
+    again = _seed("--today", f"{next_year}-11-02")
+    assert Group.objects.count() == count
+    assert "groups created" not in again
 
 
 def test_printed_passwords_log_in_and_reset_replaces_them(seeded, settings, client):
