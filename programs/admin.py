@@ -31,26 +31,25 @@ from programs.models import (
 )
 from programs.services import enrollments_end, enrollments_move
 
-TIMESTAMPS = ["created_at", "updated_at"]
 RECORDED = ["created_by", "created_at", "updated_at"]
 
 
 @admin.register(Site)
-class SiteAdmin(SiteScopedAdmin):
+class SiteAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     list_display = ["name", "kind", "county", "locality", "program_started_on", "is_active"]
     list_filter = ["is_active", "kind", "county"]
     search_fields = ["name__fold_contains", "locality__fold_contains"]
-    readonly_fields = TIMESTAMPS
+    readonly_fields = RECORDED
 
 
 # Programs and funded projects are the organisation's, not a site's: their site
 # choices are not scoped, or saving would drop the sites an editor cannot see.
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(RecordedByAdminMixin, admin.ModelAdmin):
     list_display = ["name", "started_on"]
     search_fields = ["name__fold_contains"]
     autocomplete_fields = ["sites"]
-    readonly_fields = TIMESTAMPS
+    readonly_fields = RECORDED
 
 
 class FundedProjectInline(admin.TabularInline):
@@ -61,34 +60,34 @@ class FundedProjectInline(admin.TabularInline):
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(RecordedByAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "partner_since"]
     list_filter = ["kind"]
     search_fields = ["name__fold_contains"]
     inlines = [FundedProjectInline]
-    readonly_fields = TIMESTAMPS
+    readonly_fields = RECORDED
 
 
 @admin.register(FundedProject)
-class FundedProjectAdmin(admin.ModelAdmin):
+class FundedProjectAdmin(RecordedByAdminMixin, admin.ModelAdmin):
     list_display = ["name", "funder", "starts_on", "ends_on"]
     list_filter = ["funder", ("sites", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["funder"]
     search_fields = ["name__fold_contains", "funder__name__fold_contains", "reference"]
     autocomplete_fields = ["funder", "sites", "programs"]
     date_hierarchy = "starts_on"
-    readonly_fields = TIMESTAMPS
+    readonly_fields = RECORDED
 
 
 @admin.register(SchoolYear)
-class SchoolYearAdmin(admin.ModelAdmin):
+class SchoolYearAdmin(RecordedByAdminMixin, admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on", "is_current"]
     search_fields = ["name"]
-    readonly_fields = TIMESTAMPS
+    readonly_fields = RECORDED
 
 
 @admin.register(Group)
-class GroupAdmin(SiteScopedAdmin):
+class GroupAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     list_display = ["name", "site", "school_year", "meeting_days_display", "children_now"]
     list_filter = [
         "school_year__is_current",
@@ -100,7 +99,7 @@ class GroupAdmin(SiteScopedAdmin):
     search_fields = ["name__fold_contains", "site__name__fold_contains"]
     autocomplete_fields = ["site", "school_year"]
     filter_horizontal = ["staff"]
-    readonly_fields = TIMESTAMPS
+    readonly_fields = RECORDED
 
     def get_queryset(self, request):
         return (
@@ -120,9 +119,19 @@ class GroupAdmin(SiteScopedAdmin):
             kwargs["queryset"] = staff
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "staff" in form.base_fields:
+            # Keep staff the editor cannot pick (another site's), or saving drops them.
+            field = form.base_fields["staff"]
+            field.queryset = User.objects.filter(
+                Q(pk__in=field.queryset.values("pk")) | Q(pk__in=obj.staff.values("pk"))
+            )
+        return form
+
     def get_readonly_fields(self, request, obj=None):
         # A group keeps its site: its enrollments and registers belong there.
-        return [*TIMESTAMPS, "site"] if obj is not None else TIMESTAMPS
+        return [*RECORDED, "site"] if obj is not None else RECORDED
 
     @admin.display(description=_("meeting days"))
     def meeting_days_display(self, group: Group) -> str:

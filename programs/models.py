@@ -133,7 +133,7 @@ class CreatedByModel(TimeStampedModel):
         abstract = True
 
 
-class Site(TimeStampedModel):
+class Site(CreatedByModel):
     """A partner school or the day center where a program runs."""
 
     class Kind(models.TextChoices):
@@ -231,7 +231,7 @@ class User(AbstractUser):
         return not (is_superuser or sees_all_sites)
 
 
-class Program(TimeStampedModel):
+class Program(CreatedByModel):
     """A line of work the foundation runs at some of its sites."""
 
     name = RomanianTextField(_("name"), max_length=200, unique=True)
@@ -250,7 +250,7 @@ class Program(TimeStampedModel):
         return self.name
 
 
-class Funder(TimeStampedModel):
+class Funder(CreatedByModel):
     """Who pays for the work: a foundation, a grant scheme, a city hall."""
 
     class Kind(models.TextChoices):
@@ -288,7 +288,7 @@ class FundedProjectQuerySet(models.QuerySet):
         return self.filter(sites=site, starts_on__lte=on, ends_on__gte=on)
 
 
-class FundedProject(TimeStampedModel):
+class FundedProject(CreatedByModel):
     """A funded project: services delivered at its sites during its period count
     towards it."""
 
@@ -335,7 +335,7 @@ class SchoolYearQuerySet(models.QuerySet):
         return self.filter(starts_on__lte=day, ends_on__gte=day).first()
 
 
-class SchoolYear(TimeStampedModel):
+class SchoolYear(CreatedByModel):
     """A Romanian school year, 1 September to 31 August; one is the current one."""
 
     name = models.CharField(_("name"), max_length=9, unique=True, help_text="2025-2026")
@@ -391,7 +391,7 @@ class GroupQuerySet(SiteScopedQuerySet):
         return self.filter(meeting_days__contains=[day.isoweekday()])
 
 
-class Group(TimeStampedModel):
+class Group(CreatedByModel):
     """Children who meet together at a site during a school year."""
 
     site = models.ForeignKey(

@@ -4,8 +4,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from programs.admin_site import SiteScopedAdmin
-from programs.models import Role, User
-from tests.factories import EnrollmentFactory, ProgramFactory, SiteFactory, UserFactory
+from programs.models import Group, Role, User
+from tests.factories import (
+    EnrollmentFactory,
+    GroupFactory,
+    ProgramFactory,
+    SchoolYearFactory,
+    SiteFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +162,22 @@ def test_saving_a_program_keeps_sites_the_director_does_not_see(client, make_use
     form = client.get(f"/admin/programs/program/{program.pk}/change/").context["adminform"].form
     assert set(form.initial["sites"]) == {site_a, site_b}
     assert set(form.fields["sites"].queryset) >= {site_a, site_b}
+
+
+def test_saving_a_group_keeps_staff_from_sites_the_editor_does_not_see(
+    client, make_user, site_a, site_b
+):
+    group = GroupFactory(site=site_a)
+    visiting = make_user(Role.SOCIAL_WORKER, sites=[site_b])
+    group.staff.add(visiting)
+    client.force_login(make_user(Role.COORDINATOR, sites=[site_a]))
+    form = client.get(f"/admin/programs/group/{group.pk}/change/").context["adminform"].form
+    assert visiting in form.fields["staff"].queryset
+
+
+def test_the_admin_records_who_created_a_group(client, make_user, site_a):
+    coordinator = make_user(Role.COORDINATOR, sites=[site_a])
+    client.force_login(coordinator)
+    data = {"site": site_a.pk, "school_year": SchoolYearFactory().pk, "name": "Grupa I–IV"}
+    assert client.post("/admin/programs/group/add/", data).status_code == 302
+    assert Group.objects.get().created_by == coordinator
