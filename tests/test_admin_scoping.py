@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from programs.models import Role
+from tests.assertions import queries_to_get
 from tests.factories import (
     ChildFactory,
     EnrollmentFactory,
@@ -103,18 +102,12 @@ def test_field_roles_have_no_admin(client, make_user, role, scoped):
     assert response.url.startswith(reverse("admin:login"))
 
 
-def _changelist_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
-
-
 def test_changelist_query_count_does_not_grow_with_rows(client, make_user, site_a, scoped):
     client.force_login(make_user(Role.COORDINATOR, sites=[site_a]))
     url = reverse(f"admin:{scoped.url_name}_changelist")
     for n in range(5):
         scoped.make(site_a, f"Rând{n}")
-    with_5 = _changelist_queries(client, url)
+    with_5 = queries_to_get(client, url)
     for n in range(5, 50):
         scoped.make(site_a, f"Rând{n}")
-    assert _changelist_queries(client, url) == with_5
+    assert queries_to_get(client, url) == with_5

@@ -4,13 +4,12 @@ import datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from children.models import Child
 from programs.admin_site import SiteCountyFilter
 from programs.models import Enrollment, EnrollmentStatus, Role
+from tests.assertions import queries_to_get
 from tests.factories import (
     ChildFactory,
     EnrollmentFactory,
@@ -198,19 +197,13 @@ def test_site_for_a_child_of_another_coordinator_is_refused_on_change(client, co
     assert other.given_names != "X"
 
 
-def _change_page_queries(client, child) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("admin:children_child_change", args=[child.pk]))
-    assert response.status_code == 200
-    return len(queries)
-
-
 def test_child_page_query_count_does_not_grow_with_enrollments(client, coordinator, site_a):
     child = ChildFactory(site=site_a)
     program = ProgramFactory(sites=[site_a])
     EnrollmentFactory(child=child, program=program)
-    _change_page_queries(client, child)  # warms per-process caches (content types)
-    one = _change_page_queries(client, child)
+    url = reverse("admin:children_child_change", args=[child.pk])
+    queries_to_get(client, url)  # warms per-process caches (content types)
+    one = queries_to_get(client, url)
     for year in range(2015, 2021):
         EnrollmentFactory(
             child=child,
@@ -220,7 +213,7 @@ def test_child_page_query_count_does_not_grow_with_enrollments(client, coordinat
             ended_on=datetime.date(year + 1, 6, 20),
             status=EnrollmentStatus.MOVED,
         )
-    assert _change_page_queries(client, child) == one
+    assert queries_to_get(client, url) == one
 
 
 def test_two_new_open_enrollments_in_one_program_are_a_form_error(client, coordinator, site_a):

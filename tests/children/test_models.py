@@ -5,17 +5,14 @@ import unicodedata
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from children.cnp import build_cnp, control_digit
 from children.models import Child
+from tests.assertions import refused
 from tests.factories import ChildFactory, FamilyFactory, GuardianFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(constraint: str):
-    return pytest.raises(IntegrityError, match=constraint)
 
 
 def test_cnp_is_unique_when_present():

@@ -1,11 +1,10 @@
 """The family page in the admin."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from programs.models import Role
+from tests.assertions import queries_to_get
 from tests.factories import ChildFactory, FamilyFactory, GuardianFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +18,11 @@ def test_family_page_query_count_does_not_grow_with_guardians_or_children(
     GuardianFactory(family=family)
     url = reverse("admin:families_family_change", args=[family.pk])
 
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200
-        return len(captured)
-
-    queries()  # warms per-process caches (content types)
-    one = queries()
+    queries_to_get(client, url)  # warms per-process caches (content types)
+    one = queries_to_get(client, url)
     GuardianFactory.create_batch(4, family=family, relationship="grandparent")
     ChildFactory.create_batch(4, site=site_a, family=family)
-    assert queries() == one
+    assert queries_to_get(client, url) == one
 
 
 @pytest.fixture

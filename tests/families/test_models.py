@@ -1,16 +1,13 @@
 """Households and guardians: invariants in the database."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from families.models import Guardian
+from tests.assertions import refused
 from tests.factories import FamilyFactory, GuardianFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(constraint: str):
-    return pytest.raises(IntegrityError, match=constraint)
 
 
 def test_family_has_one_primary_contact_at_most():

@@ -1,10 +1,9 @@
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from programs.admin_site import SiteScopedAdmin
 from programs.models import Group, Role, User
+from tests.assertions import queries_to_get
 from tests.factories import (
     EnrollmentFactory,
     GroupFactory,
@@ -64,19 +63,13 @@ def test_accounts_are_managed_by_superusers_only(client, make_user):
     assert client.get("/admin/programs/user/").status_code == 200
 
 
-def _changelist_queries(client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/admin/programs/site/").status_code == 200
-    return len(queries)
-
-
 def test_site_changelist_queries_do_not_grow_with_rows(client, make_user):
     director = make_user(Role.DIRECTOR, sites=[], sees_all_sites=True)
     client.force_login(director)
     SiteFactory.create_batch(5)
-    with_5 = _changelist_queries(client)
+    with_5 = queries_to_get(client, "/admin/programs/site/")
     SiteFactory.create_batch(45)
-    assert _changelist_queries(client) == with_5
+    assert queries_to_get(client, "/admin/programs/site/") == with_5
 
 
 def _superuser_client(client):

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from programs.models import (
     Enrollment,
@@ -14,6 +14,7 @@ from programs.models import (
     Group,
     SchoolYear,
 )
+from tests.assertions import refused
 from tests.factories import (
     ChildFactory,
     EnrollmentFactory,
@@ -26,11 +27,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 SEPT = datetime.date(2025, 9, 15)
-
-
-def refused(constraint: str):
-    """Expect the database to refuse the write, naming ``constraint``."""
-    return pytest.raises(IntegrityError, match=constraint)
 
 
 def test_enrollment_cannot_end_before_it_starts():
