@@ -18,6 +18,7 @@ from families.admin import FamilyAdmin
 from families.models import Family
 from programs.admin import MoveToGroupForm
 from programs.admin_site import (
+    RECORDED,
     CurrentYearGroupFilter,
     RecordedByAdminMixin,
     ScopedChoicesMixin,
@@ -27,8 +28,6 @@ from programs.admin_site import (
     run_action_with_form,
 )
 from programs.models import Enrollment
-
-RECORDED = ["created_by", "created_at", "updated_at"]
 
 
 class OneOpenEnrollmentPerProgramFormSet(BaseInlineFormSet):

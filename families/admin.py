@@ -4,9 +4,12 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from families.models import Family, Guardian, RiskFactor
-from programs.admin_site import FamilyCountyFilter, RecordedByAdminMixin, SiteScopedAdmin
-
-RECORDED = ["created_by", "created_at", "updated_at"]
+from programs.admin_site import (
+    RECORDED,
+    FamilyCountyFilter,
+    RecordedByAdminMixin,
+    SiteScopedAdmin,
+)
 
 
 class OnePrimaryContactFormSet(BaseInlineFormSet):

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from programs.access import visible_sites
 from programs.admin_site import (
+    RECORDED,
     CurrentYearGroupFilter,
     RecordedByAdminMixin,
     SiteCountyFilter,
@@ -30,8 +31,6 @@ from programs.models import (
     sees_every_site,
 )
 from programs.services import enrollments_end, enrollments_move
-
-RECORDED = ["created_by", "created_at", "updated_at"]
 
 
 @admin.register(Site)

@@ -147,6 +147,10 @@ def run_action_with_form(
     )
 
 
+# The read-only fields of every record a person enters (see CreatedByModel).
+RECORDED = ["created_by", "created_at", "updated_at"]
+
+
 class RecordedByAdminMixin:
     """Notes who entered a record, on the admin's add form."""
 
