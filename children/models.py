@@ -171,10 +171,6 @@ class Child(CreatedByModel):
     def full_name(self) -> str:
         return f"{self.given_names} {self.family_name}"
 
-    @property
-    def school(self) -> str:
-        return str(self.school_site) if self.school_site_id else self.school_name
-
     def clean(self) -> None:
         errors = {}
         if self.cnp and cnp_codes.is_valid(self.cnp):

@@ -163,7 +163,3 @@ class Guardian(CreatedByModel):
 
     def __str__(self) -> str:
         return f"{self.given_names} {self.family_name} ({self.get_relationship_display()})"
-
-    @property
-    def works_abroad(self) -> bool:
-        return bool(self.works_abroad_in)

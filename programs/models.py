@@ -331,9 +331,6 @@ class SchoolYearQuerySet(models.QuerySet):
     def current(self) -> SchoolYear | None:
         return self.filter(is_current=True).first()
 
-    def containing(self, day: datetime.date) -> SchoolYear | None:
-        return self.filter(starts_on__lte=day, ends_on__gte=day).first()
-
 
 class SchoolYear(CreatedByModel):
     """A Romanian school year, 1 September to 31 August; one is the current one."""

@@ -1,8 +1,8 @@
 """Diacritics- and case-insensitive search, done by the database.
 
-``Fold`` calls the SQL function ``inocenti_fold`` (created by migration
-``programs.0003``), which lowers a text and strips the accents of Romanian and
-neighbouring Latin alphabets, so "stefan" finds "Ștefan" and "lacatus" finds
+The SQL function ``inocenti_fold`` (created by migration ``programs.0003``)
+lowers a text and strips the accents of Romanian and neighbouring Latin
+alphabets, so "stefan" finds "Ștefan" and "lacatus" finds
 "Lăcătuș". PostgreSQL's ``unaccent`` extension would do the same, but it is a
 contrib module that the embedded development server (pgserver) does not ship;
 a translate() function is immutable, works everywhere, and can be indexed.
@@ -15,7 +15,7 @@ Two lookups are registered on every CharField and TextField:
 import unicodedata
 
 from django.db import models
-from django.db.models import Func, Lookup
+from django.db.models import Lookup
 
 # Letters of Romanian, Hungarian, German and the neighbouring Latin alphabets.
 ACCENTED = (
@@ -37,11 +37,6 @@ def fold(value: str) -> str:
     of "S" and a combining comma must match too.
     """
     return unicodedata.normalize("NFC", value).translate(_FOLD_TABLE).lower()
-
-
-class Fold(Func):
-    function = "inocenti_fold"
-    output_field = models.TextField()
 
 
 class _FoldLookup(Lookup):
