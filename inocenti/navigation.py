@@ -19,6 +19,8 @@ def nav_items(request) -> list[NavItem]:
         return []
     entries = [(_("Home"), reverse("home"))]
     # Feature issues add their pages here, each behind the permission its view checks.
+    if user.has_perm("attendance.oversee_registers"):
+        entries.append((_("Registers not taken"), reverse("attendance:missing")))
     if user.has_perm("programs.use_admin"):
         entries.append((_("Administration"), reverse("admin:index")))
     return [

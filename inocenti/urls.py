@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from inocenti import views
@@ -34,5 +34,6 @@ urlpatterns = [
     ),
     # The language switch must work on the login page too.
     path("language/", login_not_required(set_language), name="set_language"),
+    path("attendance/", include("attendance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from attendance.views import today_context
 from children.models import Child, ChildStatus
 from programs.access import visible_sites
 from programs.models import Enrollment, Role
@@ -32,9 +33,12 @@ def home(request):
         # A superuser without a role works in the admin.
         return redirect("admin:index")
     sites = visible_sites(user)
+    context = {"sites": sites}
     if user.role == Role.COORDINATOR:
-        sites = _with_counts(sites)
-    return render(request, template, {"sites": sites})
+        context["sites"] = _with_counts(sites)
+    if user.role == Role.SOCIAL_WORKER:
+        context.update(today_context(user))
+    return render(request, template, context)
 
 
 def _with_counts(sites):

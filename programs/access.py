@@ -50,18 +50,34 @@ _CASE_RECORDS = (
     "programs.group",
 )
 
+# Taking registers and entering school absences. Who may take which group's
+# register on which day is narrowed further in ``attendance.access``: social
+# workers only their own groups and the last days, ``take_register_any_day``
+# any past day.
+_TAKE_ATTENDANCE = _crud(
+    "attendance.register", "attendance.schoolabsence", actions=("view", "add", "change")
+) | {"attendance.view_mark"}
+# Reading a child's attendance history.
+_READ_ATTENDANCE = _crud(
+    "attendance.register", "attendance.mark", "attendance.schoolabsence", actions=("view",)
+)
+
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
-    Role.SOCIAL_WORKER: frozenset(),
-    Role.PSYCHOLOGIST: frozenset(),
+    Role.SOCIAL_WORKER: frozenset(_TAKE_ATTENDANCE),
+    Role.PSYCHOLOGIST: frozenset(_READ_ATTENDANCE),
     Role.COORDINATOR: frozenset(
         {"programs.use_admin", "programs.view_site", "children.import_children"}
         | _crud(*_ORGANISATION, actions=("view",))
         | _crud(*_CASE_RECORDS)
+        | _TAKE_ATTENDANCE
+        | {"attendance.take_register_any_day", "attendance.oversee_registers"}
     ),
     Role.DIRECTOR: frozenset(
         {"programs.use_admin", "programs.view_site"}
         | _crud(*_ORGANISATION)
         | _crud(*_CASE_RECORDS, actions=("view",))
+        | _READ_ATTENDANCE
+        | {"attendance.oversee_registers"}
     ),
     Role.VOLUNTEER: frozenset(),
 }

@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory, Password
 
+from attendance.models import Mark, Register, SchoolAbsence
 from children.cnp import build_cnp
 from children.models import Child
 from families.models import Family, Guardian
@@ -147,3 +148,34 @@ class EnrollmentFactory(DjangoModelFactory):
     group = factory.SubFactory(GroupFactory, site=factory.SelfAttribute("..site"))
     program = factory.LazyAttribute(lambda o: ProgramFactory(sites=[o.site]))
     started_on = datetime.date(2025, 9, 15)
+
+
+class RegisterFactory(DjangoModelFactory):
+    """A register already saved once (version 1), a session held doing homework."""
+
+    class Meta:
+        model = Register
+
+    group = factory.SubFactory(GroupFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    activities = factory.LazyFunction(lambda: ["homework"])
+    version = 1
+
+
+class MarkFactory(DjangoModelFactory):
+    class Meta:
+        model = Mark
+
+    register = factory.SubFactory(RegisterFactory)
+    child = factory.SubFactory(ChildFactory, site=factory.SelfAttribute("..register.group.site"))
+    status = "present"
+
+
+class SchoolAbsenceFactory(DjangoModelFactory):
+    class Meta:
+        model = SchoolAbsence
+
+    child = factory.SubFactory(ChildFactory)
+    month = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    excused_hours = 2
+    unexcused_hours = 4

@@ -1,0 +1,33 @@
+/* The register page without a framework. The form works without this file;
+   it only keeps the absent count current, stops a double-tapped Save from
+   sending twice, and warns before leaving with marks not saved. */
+(function () {
+  var form = document.getElementById("register-form");
+  if (!form) return;
+  var count = document.querySelector("[data-absent-count]");
+  var changed = false;
+  var sending = false;
+  function update() {
+    var absent = form.querySelectorAll("input[type=radio][name$='-status']:checked:not([value=present])").length;
+    if (count) count.textContent = absent;
+  }
+  form.addEventListener("change", function () {
+    changed = true;
+    update();
+  });
+  form.addEventListener("submit", function (event) {
+    if (sending) {
+      event.preventDefault();
+      return;
+    }
+    sending = true;
+    changed = false;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (changed) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  update();
+})();
