@@ -16,6 +16,9 @@ what it showed. On save, under a row lock on the register:
 
 Two people marking the same child the same way is no conflict. Corrections of a
 register saved before are written to ``RegisterChange`` (who, when, before, after).
+
+A save is four statements in one transaction, whatever the group's size: lock
+(or create) the register, read the list with its marks, write everything, commit.
 """
 
 from __future__ import annotations
@@ -24,9 +27,7 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db import connection, transaction
 
 from attendance.models import ChangedField, Mark, Register, RegisterChange, SchoolAbsence
 from attendance.roster import (
@@ -38,6 +39,7 @@ from attendance.roster import (
     register_token,
     roster,
 )
+from programs.fields import normalise_romanian
 from programs.models import Group
 
 _LOCK_REGISTER = """
@@ -137,6 +139,68 @@ def _merge(current: MarkEntry | None, was: str | None, yours: MarkEntry | None):
     return current, True
 
 
+# Every write of a save in one statement: the marks upserted (or, for "no
+# session", deleted), the corrections logged, the register's own fields and
+# version updated. One round trip whatever the group's size; the constraints of
+# the three tables check it all the same.
+_WRITE_REGISTER = """
+    WITH removed AS (
+        DELETE FROM attendance_mark WHERE register_id = %(register)s AND %(remove_marks)s
+    ), marks AS (
+        INSERT INTO attendance_mark (register_id, child_id, status, reason, note)
+        SELECT %(register)s, m.child_id, m.status, m.reason, m.note
+        FROM unnest(
+            %(children)s::bigint[], %(statuses)s::varchar[],
+            %(reasons)s::varchar[], %(notes)s::varchar[]
+        ) AS m(child_id, status, reason, note)
+        ON CONFLICT (register_id, child_id) DO UPDATE
+        SET status = EXCLUDED.status, reason = EXCLUDED.reason, note = EXCLUDED.note
+    ), changes AS (
+        INSERT INTO attendance_registerchange
+            (register_id, child_id, field, old_value, new_value, changed_by_id, changed_at)
+        SELECT %(register)s, c.child_id, c.field, c.old_value, c.new_value, %(user)s, now()
+        FROM unnest(
+            %(change_children)s::bigint[], %(fields)s::varchar[],
+            %(old_values)s::varchar[], %(new_values)s::varchar[]
+        ) AS c(child_id, field, old_value, new_value)
+    )
+    UPDATE attendance_register
+    SET activities = %(activities)s::varchar[], no_session_reason = %(no_session_reason)s,
+        note = %(note)s, updated_by_id = %(user)s, updated_at = now(), version = version + 1
+    WHERE id = %(register)s
+"""
+
+
+def _write(
+    register: Register,
+    user,
+    *,
+    marks: list[Mark],
+    corrections: list[RegisterChange],
+    remove_marks: bool,
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WRITE_REGISTER,
+            {
+                "register": register.pk,
+                "user": user.pk,
+                "remove_marks": remove_marks,
+                "children": [mark.child_id for mark in marks],
+                "statuses": [mark.status for mark in marks],
+                "reasons": [mark.reason for mark in marks],
+                "notes": [normalise_romanian(mark.note) for mark in marks],
+                "change_children": [change.child_id for change in corrections],
+                "fields": [change.field for change in corrections],
+                "old_values": [change.old_value[:300] for change in corrections],
+                "new_values": [change.new_value[:300] for change in corrections],
+                "activities": register.activities,
+                "no_session_reason": register.no_session_reason,
+                "note": normalise_romanian(register.note),
+            },
+        )
+
+
 @transaction.atomic
 def register_save(*, group: Group, day: datetime.date, user, submission: Submission) -> SaveOutcome:
     """Save a whole register in one transaction: the session's activities (or no
@@ -193,26 +257,14 @@ def register_save(*, group: Group, day: datetime.date, user, submission: Submiss
     if not outcome.saved:
         raise RegisterConflict(outcome)
 
-    # Write: marks in one upsert (or one delete), corrections in one insert, the
-    # register in one update.
     changed = [row for row in rows if finals[row.child_id] != row.saved]
-    if held:
-        marks = [
-            Mark(register=register, child_id=row.child_id, **vars(finals[row.child_id]))
-            for row in changed
-        ]
-        for mark in marks:
-            mark.clean_fields(exclude=["register", "child"])
-        if marks:
-            Mark.objects.bulk_create(
-                marks,
-                update_conflicts=True,
-                unique_fields=["register", "child"],
-                update_fields=["status", "reason", "note"],
-            )
-    elif register.version > 0:
-        register.marks.all().delete()
-
+    marks = [
+        Mark(register=register, child_id=row.child_id, **vars(finals[row.child_id]))
+        for row in changed
+        if finals[row.child_id] is not None
+    ]
+    for mark in marks:
+        mark.clean_fields(exclude=["register", "child"])
     corrections: list[RegisterChange] = []
     if register.version > 0:
         corrections += _changes_of(register, user, None, current_entry, final_entry)
@@ -220,21 +272,12 @@ def register_save(*, group: Group, day: datetime.date, user, submission: Submiss
             corrections += _changes_of(
                 register, user, row.child_id, row.saved, finals[row.child_id]
             )
-        RegisterChange.objects.bulk_create(corrections)
     outcome.changes = len(corrections)
-
     register.activities = list(final_entry.activities)
     register.no_session_reason = final_entry.no_session_reason
     register.note = final_entry.note
     register.clean_fields(exclude=["group", "created_by", "updated_by"])
-    Register.objects.filter(pk=register.pk).update(
-        activities=register.activities,
-        no_session_reason=register.no_session_reason,
-        note=register.note,
-        updated_by=user,
-        updated_at=timezone.now(),
-        version=F("version") + 1,
-    )
+    _write(register, user, marks=marks, corrections=corrections, remove_marks=not held)
     register.version += 1
     register.updated_by = user
     for row in rows:
