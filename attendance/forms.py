@@ -177,7 +177,9 @@ class MissingRegistersForm(forms.Form):
 
     MAX_DAYS = 31
 
-    site = forms.TypedChoiceField(coerce=int, required=False, label=gettext_lazy("Site"))
+    site = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label=gettext_lazy("Site")
+    )
     start = forms.DateField(
         label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
