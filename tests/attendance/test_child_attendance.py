@@ -55,9 +55,7 @@ def history(group, enrol, today):
     return kid
 
 
-def test_child_page_shows_rates_run_of_absences_and_last_day(
-    client, history, social_worker, today
-):
+def test_child_page_shows_rates_run_of_absences_and_last_day(client, history, social_worker, today):
     client.force_login(social_worker)
     response = client.get(reverse("attendance:child", args=[history.pk]))
     assert response.status_code == 200

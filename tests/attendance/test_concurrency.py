@@ -182,7 +182,7 @@ def test_simultaneous_first_saves_one_wins_the_other_is_told(group, social_worke
             results.append("saved")
         except RegisterConflict:
             results.append("conflict")
-        except Exception as error:  # noqa: BLE001 - the test reports any other failure
+        except Exception as error:  # the test reports any other failure
             results.append(repr(error))
         finally:
             connection.close()

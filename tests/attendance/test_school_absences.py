@@ -27,7 +27,7 @@ def test_grid_lists_the_children_of_the_group_that_month(
     response = client.get(_url(group, month))
     assert response.status_code == 200
     assert [row["child_id"] for row in response.context["rows"]] == [kid.pk]
-    assert "ore" in response.content.decode() or "hours" in response.content.decode()
+    assert "în <strong>ore</strong> de absență" in response.content.decode()
 
 
 def test_saving_the_grid_stores_hours_and_empty_rows_store_nothing(

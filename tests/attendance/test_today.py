@@ -14,7 +14,7 @@ def test_today_lists_my_groups_meeting_today_not_taken(client, group, social_wor
     client.force_login(social_worker)
     response = client.get("/")
     assert _today_items(response) == [(group.pk, None)]
-    assert "încă" in response.content.decode() or "not taken yet" in response.content.decode()
+    assert "prezența nu a fost marcată" in response.content.decode()
 
 
 def test_today_skips_groups_not_meeting_today_and_groups_of_others(
