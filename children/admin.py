@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -82,6 +82,11 @@ class ChildCurrentGroupFilter(CurrentYearGroupFilter):
 
 @admin.register(Child)
 class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    def view_on_site(self, obj: Child) -> str:
+        """The admin's "View on site" button opens the child's attendance history
+        (until the child's own page arrives)."""
+        return reverse("attendance:child", args=[obj.pk])
+
     list_display = [
         "family_name",
         "given_names",

@@ -98,3 +98,10 @@ def test_child_page_queries_do_not_grow_with_marks(
     client.force_login(social_worker)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("attendance:child", args=[kid.pk])).status_code == 200
+
+
+def test_admin_child_page_links_to_the_attendance_history(client, history, coordinator):
+    client.force_login(coordinator)
+    page = client.get(f"/admin/children/child/{history.pk}/change/")
+    assert reverse("attendance:child", args=[history.pk]) in page.content.decode()
+    assert client.get(reverse("attendance:child", args=[history.pk])).status_code == 200
