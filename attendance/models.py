@@ -35,6 +35,19 @@ TOO_MANY_HOURS_MESSAGE = lazy(
 )()
 
 
+def _recorded_by(verbose_name) -> models.ForeignKey:
+    """The person who saved a record (kept as empty if their account goes)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+
 class Activity(models.TextChoices):
     HOMEWORK = "homework", _("Homework help")
     LITERACY = "literacy", _("Literacy")
@@ -106,15 +119,7 @@ class Register(CreatedByModel):
         help_text=_("Filled only when the group did not meet: the day is not counted."),
     )
     note = RomanianTextField(_("note"), max_length=NOTE_MAX_LENGTH, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("last saved by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    updated_by = _recorded_by(_("last saved by"))
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     objects = RegisterQuerySet.as_manager()
@@ -288,24 +293,8 @@ class SchoolAbsence(TimeStampedModel):
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     excused_hours = models.PositiveSmallIntegerField(_("excused absences (hours)"), default=0)
     unexcused_hours = models.PositiveSmallIntegerField(_("unexcused absences (hours)"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("last changed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = _recorded_by(_("entered by"))
+    updated_by = _recorded_by(_("last changed by"))
 
     objects = SchoolAbsenceQuerySet.as_manager()
 
