@@ -160,6 +160,19 @@ class Register(CreatedByModel):
     def held(self) -> bool:
         return not self.no_session_reason
 
+    @property
+    def taken_by_name(self) -> str:
+        """Who took it first, by first name (as colleagues say it); empty if unknown."""
+        return _first_name(self.created_by)
+
+    @property
+    def saved_by_name(self) -> str:
+        return _first_name(self.updated_by)
+
+
+def _first_name(user) -> str:
+    return (user.get_short_name() or user.get_username()) if user is not None else ""
+
 
 class MarkQuerySet(SiteScopedQuerySet):
     site_path = "register__group__site"
