@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import FilteredRelation, Q
 
-from attendance.models import MarkStatus, Register
+from attendance.models import Mark, MarkStatus, Register
 from programs.models import Enrollment, Group
 from programs.search import fold
 
@@ -77,6 +77,7 @@ class RosterRow:
     saved: MarkEntry | None  # what the database holds; None: not marked
     shown: MarkEntry = field(default_factory=MarkEntry)  # what the form shows
     was: str = NOT_TAKEN  # the token the form carries back
+    absences_in_a_row: int = 0  # before this day, in this group: a sign to follow up
     conflict: bool = False
     yours: MarkEntry | None = None  # on a conflict, what this user had chosen
     errors: list[str] = field(default_factory=list)
@@ -137,3 +138,36 @@ def register_with_previous(group: Group, day: datetime.date) -> tuple[Register |
         return latest, tuple(latest.activities)
     proposed = tuple(latest.activities) if latest is not None and latest.activities else ()
     return None, proposed
+
+
+# How far back the register looks for a run of absences.
+ABSENCE_RUN_LOOKBACK_DAYS = 28
+ABSENCE_RUN_WARNING = 3
+
+
+def mark_absence_runs(rows: list[RosterRow], group: Group, day: datetime.date) -> None:
+    """Set each row's run of absences at the group's sessions before ``day`` (a
+    day without a session neither breaks nor lengthens it). One query."""
+    since = day - datetime.timedelta(days=ABSENCE_RUN_LOOKBACK_DAYS)
+    marks = (
+        Mark.objects.held()
+        .filter(
+            register__group=group,
+            register__date__gte=since,
+            register__date__lt=day,
+            child__in=[row.child_id for row in rows],
+        )
+        .order_by("-register__date")
+        .values_list("child_id", "status")
+    )
+    runs: dict[int, int] = {}
+    ended: set[int] = set()
+    for child_id, status in marks:
+        if child_id in ended:
+            continue
+        if status in MarkStatus.attended():
+            ended.add(child_id)
+        else:
+            runs[child_id] = runs.get(child_id, 0) + 1
+    for row in rows:
+        row.absences_in_a_row = runs.get(row.child_id, 0)

@@ -46,8 +46,10 @@ from attendance.models import (
     SchoolAbsence,
 )
 from attendance.roster import (
+    ABSENCE_RUN_WARNING,
     RegisterEntry,
     RosterRow,
+    mark_absence_runs,
     register_token,
     register_with_previous,
     roster,
@@ -186,6 +188,7 @@ def _register_page(
             "statuses": MarkStatus.choices,
             "reasons": AbsenceReason.choices,
             "no_session_reasons": NoSessionReason.choices,
+            "absence_run_warning": ABSENCE_RUN_WARNING,
             "absent_count": sum(row.shown.status != MarkStatus.PRESENT for row in rows),
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
@@ -211,6 +214,7 @@ def register(request: HttpRequest, group_id: int, day: datetime.date) -> HttpRes
 
     saved, proposed = register_with_previous(group, day)
     rows = roster(group, day, saved)
+    mark_absence_runs(rows, group, day)
     if saved is not None and saved.held:
         entry = RegisterEntry.of(saved)
     else:

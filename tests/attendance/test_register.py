@@ -407,3 +407,27 @@ def test_taken_time_is_shown_in_local_time(client, group, social_worker, enrol, 
     client.post(register_url(group, today), posted_register(client.get(register_url(group, today))))
     local = timezone.localtime(Register.objects.get().created_at).strftime("%H:%M")
     assert local in client.get(register_url(group, today)).content.decode()
+
+
+def test_children_absent_at_the_last_sessions_are_flagged(
+    client, group, social_worker, enrol, today
+):
+    slipping, steady = enrol(group, 2)
+    history = [(6, "present", "present"), (5, "absent", "present"), (4, "excused", "absent")]
+    history += [(2, "absent", "present")]
+    for days_ago, first, second in history:
+        register = RegisterFactory(group=group, date=today - datetime.timedelta(days=days_ago))
+        MarkFactory(register=register, child=slipping, status=first)
+        MarkFactory(register=register, child=steady, status=second)
+    # A holiday between them neither breaks nor lengthens the run.
+    RegisterFactory(
+        group=group,
+        date=today - datetime.timedelta(days=3),
+        no_session_reason="holiday",
+        activities=[],
+    )
+    client.force_login(social_worker)
+    response = client.get(register_url(group, today))
+    runs = {row.child_id: row.absences_in_a_row for row in response.context["rows"]}
+    assert runs == {slipping.pk: 3, steady.pk: 0}
+    assert "3 absențe la rând" in response.content.decode()
