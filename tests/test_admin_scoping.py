@@ -16,6 +16,8 @@ from tests.factories import (
     FamilyFactory,
     GroupFactory,
     GuardianFactory,
+    RegisterFactory,
+    SchoolAbsenceFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +49,22 @@ def _enrollment(site, label):
     return EnrollmentFactory(child=ChildFactory(site=site, family_name=label))
 
 
+def _register(site, label):
+    return RegisterFactory(group=GroupFactory(site=site, name=label))
+
+
+def _school_absence(site, label):
+    return SchoolAbsenceFactory(child=ChildFactory(site=site, family_name=label))
+
+
 MODELS = {
     "child": Scoped("children_child", _child),
     "family": Scoped("families_family", _family),
     "guardian": Scoped("families_guardian", _guardian),
     "group": Scoped("programs_group", _group),
     "enrollment": Scoped("programs_enrollment", _enrollment),
+    "register": Scoped("attendance_register", _register),
+    "school_absence": Scoped("attendance_schoolabsence", _school_absence),
 }
 
 
