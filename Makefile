@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # production never runs through this Makefile.
 export DEBUG ?= true
 
-.PHONY: help install run test lint migrations-check messages compile-messages db-stop
+.PHONY: help install run test lint migrations-check messages compile-messages db-stop bench-register
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ test: install lint ## Lint, then run the whole test suite (browser tests include
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+bench-register: install ## Time the register (30 children) against /health/ and weigh the page
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py bench_register
 
 migrations-check: $(STAMP) ## Fail if a model change has no migration
 	$(PY) manage.py makemigrations --check --dry-run
