@@ -189,7 +189,8 @@ def _register_page(
             "reasons": AbsenceReason.choices,
             "no_session_reasons": NoSessionReason.choices,
             "absence_run_warning": ABSENCE_RUN_WARNING,
-            "absent_count": sum(row.shown.status != MarkStatus.PRESENT for row in rows),
+            # Late children came: "absent" here and in the saved message is the rest.
+            "absent_count": sum(row.shown.status not in MarkStatus.attended() for row in rows),
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
             **extra,

@@ -8,7 +8,10 @@
   var changed = false;
   var sending = false;
   function update() {
-    var absent = form.querySelectorAll("input[type=radio][name$='-status']:checked:not([value=present])").length;
+    // Late children came; absent and excused did not (as in the saved message).
+    var absent = form.querySelectorAll(
+      "input[name$='-status'][value=absent]:checked, input[name$='-status'][value=excused]:checked"
+    ).length;
     if (count) count.textContent = absent;
   }
   form.addEventListener("change", function () {
