@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q
 from django.test import override_settings
 from django.utils import timezone
 
+from attendance.models import Mark, Register, SchoolAbsence
 from children.cnp import is_valid
 from children.models import Child, ChildStatus
 from families.models import Family, Guardian
@@ -226,6 +227,7 @@ def seeded(django_db_setup, django_db_blocker):
 def test_seed_prints_a_summary(seeded):
     assert "Children reached by 31.03.2020: București și Ilfov 296, Bistrița-Năsăud 324" in (seeded)
     assert "Done in" in seeded
+    assert re.search(r"Attendance \d{4}-\d{4} until .*: \d+ registers", seeded)
 
 
 def test_children_reached_by_march_2020_match_the_published_figures(seeded):
@@ -361,7 +363,7 @@ def test_a_sample_passes_full_clean(seeded, model):
 def test_seed_demo_twice_creates_nothing_and_prints_no_password(seeded, settings):
     settings.DEBUG = True
     tables = [Site, User, SchoolYear, Program, Funder, FundedProject, Group, Family, Guardian]
-    tables += [Child, Enrollment, Group.staff.through]
+    tables += [Child, Enrollment, Group.staff.through, Register, Mark, SchoolAbsence]
     before = [model.objects.count() for model in tables]
     second = _seed()
     assert [model.objects.count() for model in tables] == before
