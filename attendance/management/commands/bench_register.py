@@ -423,8 +423,18 @@ class _Reply:
     queries: tuple[int, int]  # SQL statements, transaction markers
 
     @property
+    def content(self) -> bytes:
+        """The body as the server wrote it, before the compression of the wire."""
+        encoding = self.headers.get("Content-Encoding", "identity")
+        if encoding == "gzip":
+            return gzip.decompress(self.body)
+        if encoding == "br":
+            return brotli.decompress(self.body)
+        return self.body
+
+    @property
     def text(self) -> str:
-        return self.body.decode("utf-8")
+        return self.content.decode("utf-8")
 
 
 class _Browser:
@@ -729,7 +739,7 @@ class Command(BaseCommand):
         weights = [
             Weight.of(
                 "register page (HTML)",
-                page.body,
+                page.content,
                 len(page.body),
                 page.headers.get("Content-Encoding", "identity"),
             )
