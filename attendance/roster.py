@@ -14,11 +14,22 @@ from dataclasses import dataclass, field
 
 from django.db.models import FilteredRelation, Q
 
-from attendance.models import Mark, MarkStatus, Register
+from attendance.models import (
+    AbsenceReason,
+    Activity,
+    Mark,
+    MarkStatus,
+    NoSessionReason,
+    Register,
+)
 from programs.models import Enrollment, Group
 from programs.search import fold
 
 NOT_TAKEN = ""
+# How far back the register looks for a run of absences, and from how many
+# absences in a row it flags a child to follow up.
+ABSENCE_RUN_LOOKBACK_DAYS = 28
+ABSENCE_RUN_WARNING = 3
 
 
 def _token(*parts: str) -> str:
@@ -39,6 +50,15 @@ class MarkEntry:
     def label(self) -> str:
         return str(MarkStatus(self.status).label)
 
+    @property
+    def description(self) -> str:
+        """ "Absent, Sick: la medic", for the page that shows a clash."""
+        parts = [self.label]
+        if self.reason:
+            parts.append(str(AbsenceReason(self.reason).label))
+        text = ", ".join(parts)
+        return f"{text}: {self.note}" if self.note else text
+
 
 def mark_token(entry: MarkEntry | None) -> str:
     return NOT_TAKEN if entry is None else entry.token
@@ -52,9 +72,22 @@ class RegisterEntry:
     no_session_reason: str = ""
     note: str = ""
 
+    def __post_init__(self):
+        # The same activities in another order, or twice, are the same register.
+        object.__setattr__(self, "activities", tuple(sorted(set(self.activities))))
+
     @property
     def token(self) -> str:
         return _token(",".join(sorted(self.activities)), self.no_session_reason, self.note)
+
+    @property
+    def description(self) -> str:
+        """What it says, in words: the activities, or "no session" and why."""
+        if self.no_session_reason:
+            text = f"{NoSessionReason(self.no_session_reason).label}"
+        else:
+            text = ", ".join(str(Activity(value).label) for value in self.activities)
+        return f"{text}: {self.note}" if self.note else text
 
     @classmethod
     def of(cls, register: Register) -> RegisterEntry:
@@ -85,6 +118,10 @@ class RosterRow:
     @property
     def name(self) -> str:
         return f"{self.family_name} {self.given_names}"
+
+    @property
+    def absent_lately(self) -> bool:
+        return self.absences_in_a_row >= ABSENCE_RUN_WARNING
 
     @property
     def sort_key(self) -> tuple[str, str, int]:
@@ -138,11 +175,6 @@ def register_with_previous(group: Group, day: datetime.date) -> tuple[Register |
         return latest, tuple(latest.activities)
     proposed = tuple(latest.activities) if latest is not None and latest.activities else ()
     return None, proposed
-
-
-# How far back the register looks for a run of absences.
-ABSENCE_RUN_LOOKBACK_DAYS = 28
-ABSENCE_RUN_WARNING = 3
 
 
 def mark_absence_runs(rows: list[RosterRow], group: Group, day: datetime.date) -> None:

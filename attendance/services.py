@@ -14,7 +14,12 @@ what it showed. On save, under a row lock on the register:
 - a child who joined the group after the page was loaded, and has no mark yet,
   stops the save the same way, so nobody is recorded without being seen.
 
-Two people marking the same child the same way is no conflict. Corrections of a
+Two people marking the same child the same way is no conflict. A child shown
+"present" by default on a register nobody had taken counts as this user's
+choice, so a colleague's mark for that child meanwhile is a conflict too (the
+safer reading: nobody is marked present unseen). A held register sent back
+over a colleague's "no session", or "no session" over a register saved since
+the page was loaded, is a conflict of the register itself. Corrections of a
 register saved before are written to ``RegisterChange`` (who, when, before, after).
 
 A save is four statements in one transaction, whatever the group's size: lock
@@ -226,6 +231,10 @@ def register_save(*, group: Group, day: datetime.date, user, submission: Submiss
     if not held and register.version != submission.loaded_version:
         # "No session" removes every mark: only if nothing changed since the page.
         register_conflict = True
+    if held and final_entry.no_session_reason:
+        # A colleague recorded "no session" meanwhile, and this user sends marks:
+        # one of the two must give way, and they choose.
+        register_conflict = True
 
     outcome = SaveOutcome(
         register=register,
@@ -247,7 +256,10 @@ def register_save(*, group: Group, day: datetime.date, user, submission: Submiss
         # Should the page come back, it shows the merged state and carries the
         # tokens of what the database now holds.
         row.was = mark_token(row.saved)
-        row.shown = (row.saved if conflict else final) or yours or MarkEntry()
+        if not held:
+            row.shown = row.saved or MarkEntry()
+        else:
+            row.shown = (row.saved if conflict else final) or yours or MarkEntry()
         if conflict:
             row.conflict = True
             row.yours = yours

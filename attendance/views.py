@@ -55,7 +55,7 @@ from attendance.roster import (
     roster,
 )
 from attendance.services import RegisterConflict, SaveOutcome, register_save, school_absences_save
-from attendance.summary import attendance_summary, legend, month_calendar
+from attendance.summary import RECENT_DAYS, attendance_summary, legend, month_calendar
 from programs.access import visible_sites
 from programs.models import Enrollment, Group, SchoolYear
 from programs.search import fold
@@ -98,7 +98,8 @@ def today_context(user) -> dict:
     for group in groups:
         register = registers.get((group.pk, today))
         meets = today.isoweekday() in group.meeting_days
-        if (register or meets) and group.school_year.starts_on <= today:
+        in_year = group.school_year.starts_on <= today <= group.school_year.ends_on
+        if (register or meets) and in_year:
             todays.append({"group": group, "register": register, "day": today, "meets": meets})
         for offset in range(EDIT_WINDOW_DAYS, 0, -1):
             day = today - datetime.timedelta(days=offset)
@@ -110,7 +111,11 @@ def today_context(user) -> dict:
             ):
                 untaken.append({"group": group, "day": day})
     untaken.sort(key=lambda item: (item["day"], item["group"].name))
-    current = [group for group in groups if group.school_year.starts_on <= today]
+    current = [
+        group
+        for group in groups
+        if group.school_year.starts_on <= today <= group.school_year.ends_on
+    ]
     return {
         "today": today,
         "todays": todays,
@@ -142,16 +147,32 @@ def _enrolled_days(groups, first, last) -> dict[int, set[datetime.date]]:
 def open_register(request: HttpRequest) -> HttpResponse:
     """Today's "open another register" picker: to the register of that group and day."""
     user = request.user
-    groups = Group.objects.for_user(user).filter(school_year__is_current=True)
+    today = _today()
+    groups = Group.objects.for_user(user).filter(
+        school_year__starts_on__lte=today,
+        school_year__ends_on__gte=today - datetime.timedelta(days=EDIT_WINDOW_DAYS),
+    )
     if not user.has_perm("attendance.take_register_any_day"):
         groups = groups.filter(staff=user)
-    form = OpenRegisterForm(request.GET, groups=groups, today=_today())
+    groups = list(groups.select_related("school_year"))
+    form = OpenRegisterForm(request.GET, groups=groups, today=today)
     if not form.is_valid():
         messages.error(request, _("Choose one of your groups and a day."))
         return redirect("home")
-    return redirect(
-        "attendance:register", group_id=form.cleaned_data["group"], day=form.cleaned_data["date"]
-    )
+    group = next(group for group in groups if group.pk == form.cleaned_data["group"])
+    day = form.cleaned_data["date"]
+    if not group.school_year.starts_on <= day <= min(today, group.school_year.ends_on):
+        messages.error(
+            request,
+            _("%(group)s has registers from %(first)s to %(last)s, not in the future.")
+            % {
+                "group": group.name,
+                "first": group.school_year.starts_on.strftime("%d.%m.%Y"),
+                "last": group.school_year.ends_on.strftime("%d.%m.%Y"),
+            },
+        )
+        return redirect("home")
+    return redirect("attendance:register", group_id=group.pk, day=day)
 
 
 # --- The register --------------------------------------------------------------
@@ -170,7 +191,9 @@ def _register_page(
     status: int = 200,
     **extra,
 ) -> HttpResponse:
-    shown_version = register.version if register is not None else 0
+    shown_version = extra.pop("version", register.version if register is not None else 0)
+    year = group.school_year
+    previous_day, next_day = day - datetime.timedelta(days=1), day + datetime.timedelta(days=1)
     return render(
         request,
         "attendance/register.html",
@@ -188,11 +211,12 @@ def _register_page(
             "statuses": MarkStatus.choices,
             "reasons": AbsenceReason.choices,
             "no_session_reasons": NoSessionReason.choices,
-            "absence_run_warning": ABSENCE_RUN_WARNING,
             # Late children came: "absent" here and in the saved message is the rest.
             "absent_count": sum(row.shown.status not in MarkStatus.attended() for row in rows),
-            "previous_day": day - datetime.timedelta(days=1),
-            "next_day": day + datetime.timedelta(days=1),
+            "previous_day": previous_day if previous_day >= year.starts_on else None,
+            "next_day": next_day if next_day <= min(_today(), year.ends_on) else None,
+            # A "no session" record's note belongs to it, not to the session form.
+            "session_note": entry.note if register is None or register.held else "",
             **extra,
         },
         status=status,
@@ -289,8 +313,16 @@ def _invalid_register(request, group, day, access, posted: RegisterSubmission):
         register_was=register_data.get("was", ""),
         access=access,
         register_errors=posted.register_errors(),
+        # Keep the version the page was first loaded at, like the tokens.
+        version=_posted_version(request.POST),
+        rows_unsaved=True,
         status=400,
     )
+
+
+def _posted_version(data) -> int:
+    value = data.get("version", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
 def _conflict_page(request, group, day, access, outcome: SaveOutcome):
@@ -314,6 +346,7 @@ def _conflict_page(request, group, day, access, outcome: SaveOutcome):
         access=access,
         register_conflict=outcome.register_conflict,
         yours_register=outcome.yours_register,
+        rows_unsaved=True,
         status=409,
     )
 
@@ -502,57 +535,38 @@ def _add_months(month: datetime.date, count: int) -> datetime.date:
 @require_http_methods(["GET", "POST"])
 @permission_required("attendance.view_schoolabsence", raise_exception=True)
 def school_absences(request: HttpRequest, group_id: int, month: datetime.date) -> HttpResponse:
+    """A group's grid for one month. Each row carries what the page showed; a row
+    someone changed meanwhile stops the save (nothing is written) and shows the
+    newer figures, as the register does. Rows the page did not send are left
+    as they are."""
     group = get_group_for_user(request.user, group_id)
     year = group.school_year
     today = _today()
-    if not (year.starts_on <= _month_end(month) and month <= year.ends_on):
+    if not year.starts_on.replace(day=1) <= month <= year.ends_on:
         raise Http404
     if month > today:
         messages.error(request, _("School absences are entered after the month has begun."))
         return redirect("home")
     access = school_absence_write_access(request.user, group)
     rows = _month_children(group, month)
-    ids = [row["child_id"] for row in rows]
-    errors = False
+    saved = {
+        absence.child_id: absence
+        for absence in SchoolAbsence.objects.filter(
+            child_id__in=[row["child_id"] for row in rows], month=month
+        )
+    }
+    for row in rows:
+        absence = saved.get(row["child_id"])
+        row["excused"] = absence.excused_hours if absence else ""
+        row["unexcused"] = absence.unexcused_hours if absence else ""
+        row["was"] = _absence_token(absence)
+        row["errors"] = []
     if request.method == "POST":
         if not access.allowed:
             messages.error(request, access.why_not)
             return redirect(request.path)
-        forms_by_child = {
-            row["child_id"]: SchoolAbsenceForm(request.POST, prefix=f"a{row['child_id']}")
-            for row in rows
-        }
-        # Every form validates, so that every row's errors show at once.
-        valid = [form.is_valid() for form in forms_by_child.values()]
-        if all(valid):
-            stored, _removed = school_absences_save(
-                month=month,
-                entries=[form.entry(child_id) for child_id, form in forms_by_child.items()],
-                user=request.user,
-            )
-            messages.success(
-                request,
-                _("School absences for %(month)s saved for %(count)s children.")
-                % {"month": month.strftime("%m.%Y"), "count": stored},
-            )
+        if _save_school_absences(request, month, rows, saved):
             return redirect(request.path)
-        errors = True
-        for row in rows:
-            form = forms_by_child[row["child_id"]]
-            row["excused"] = form.data.get(f"a{row['child_id']}-excused", "")
-            row["unexcused"] = form.data.get(f"a{row['child_id']}-unexcused", "")
-            row["errors"] = [m for messages_ in form.errors.values() for m in messages_]
-        messages.error(request, _("Nothing was saved. Correct the highlighted rows."))
-    else:
-        saved = {
-            absence.child_id: absence
-            for absence in SchoolAbsence.objects.filter(child_id__in=ids, month=month)
-        }
-        for row in rows:
-            absence = saved.get(row["child_id"])
-            row["excused"] = absence.excused_hours if absence else ""
-            row["unexcused"] = absence.unexcused_hours if absence else ""
-            row["errors"] = []
     previous_month, next_month = _add_months(month, -1), _add_months(month, 1)
     return render(
         request,
@@ -563,11 +577,69 @@ def school_absences(request: HttpRequest, group_id: int, month: datetime.date) -
             "rows": rows,
             "access": access,
             "max_hours": MAX_SCHOOL_HOURS_PER_MONTH,
-            "previous_month": previous_month if previous_month >= year.starts_on else None,
+            "previous_month": previous_month
+            if previous_month >= year.starts_on.replace(day=1)
+            else None,
             "next_month": next_month if next_month <= min(today, year.ends_on) else None,
         },
-        status=400 if errors else 200,
+        status=400 if request.method == "POST" else 200,
     )
+
+
+def _absence_token(absence: SchoolAbsence | None) -> str:
+    return f"{absence.excused_hours}:{absence.unexcused_hours}" if absence else ""
+
+
+def _save_school_absences(request, month, rows, saved) -> bool:
+    """Validate every row sent and save them all, or none; True when saved."""
+    data = request.POST
+    sent = [
+        row
+        for row in rows
+        if f"a{row['child_id']}-excused" in data or f"a{row['child_id']}-unexcused" in data
+    ]
+    forms_by_child = {
+        row["child_id"]: SchoolAbsenceForm(data, prefix=f"a{row['child_id']}") for row in sent
+    }
+    # Every form validates, so that every row's errors show at once.
+    valid = [form.is_valid() for form in forms_by_child.values()]
+    changed_meanwhile = False
+    for row in sent:
+        child_id = row["child_id"]
+        form = forms_by_child[child_id]
+        current = saved.get(child_id)
+        if data.get(f"a{child_id}-was", "") != row["was"] and form.is_valid():
+            entry = form.entry(child_id)
+            if _absence_token(current) != (
+                f"{entry.excused_hours}:{entry.unexcused_hours}"
+                if entry.excused_hours is not None
+                else ""
+            ):
+                changed_meanwhile = True
+                row["errors"] = [
+                    _(
+                        "Changed by a colleague since you opened the page: the figures "
+                        "shown are theirs. Check them and save again."
+                    )
+                ]
+                continue  # the newer figures stay on the page
+        row["excused"] = data.get(f"a{child_id}-excused", "")
+        row["unexcused"] = data.get(f"a{child_id}-unexcused", "")
+        row["errors"] = [m for errors in form.errors.values() for m in errors]
+    if all(valid) and not changed_meanwhile:
+        stored, _removed = school_absences_save(
+            month=month,
+            entries=[form.entry(child_id) for child_id, form in forms_by_child.items()],
+            user=request.user,
+        )
+        messages.success(
+            request,
+            _("School absences for %(month)s saved for %(count)s children.")
+            % {"month": month.strftime("%m.%Y"), "count": stored},
+        )
+        return True
+    messages.error(request, _("Nothing was saved. Correct the highlighted rows."))
+    return False
 
 
 # --- A child's attendance ------------------------------------------------------------
@@ -579,15 +651,28 @@ def child_attendance(request: HttpRequest, child_id: int) -> HttpResponse:
     child = get_child_for_user(request.user, child_id)
     today = _today()
     year = SchoolYear.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
-    year_start = year.starts_on if year else today.replace(month=9, day=1)
+    # Without a school year recorded for today, the Romanian one: from 1 September.
+    year_start = (
+        year.starts_on
+        if year
+        else SchoolYear.for_start_year(today.year if today.month >= 9 else today.year - 1).starts_on
+    )
     month = _month_param(request.GET.get("month"), today)
-    since = min(year_start, month, today - datetime.timedelta(days=30))
+    # The figures look at this school year and the last 30 days, whatever month
+    # the calendar shows.
+    counted_since = min(year_start, today - datetime.timedelta(days=RECENT_DAYS - 1))
     marks = list(
         Mark.objects.held()
-        .filter(child=child, register__date__gte=since, register__date__lte=today)
+        .filter(
+            child=child, register__date__gte=min(counted_since, month), register__date__lte=today
+        )
         .values_list("register__date", "status")
     )
-    summary = attendance_summary(marks, today=today, year_starts_on=year_start)
+    summary = attendance_summary(
+        [(day, status) for day, status in marks if day >= counted_since],
+        today=today,
+        year_starts_on=year_start,
+    )
     absences = list(
         SchoolAbsence.objects.filter(
             child=child, month__gte=year_start, month__lte=year.ends_on if year else today
@@ -602,13 +687,20 @@ def child_attendance(request: HttpRequest, child_id: int) -> HttpResponse:
             "year": year,
             "month": month,
             "weeks": month_calendar(month, marks),
-            "previous_month": _add_months(month, -1),
+            "previous_month": _add_months(month, -1)
+            if _add_months(month, -1).year >= EARLIEST_YEAR
+            else None,
             "next_month": _add_months(month, 1) if _add_months(month, 1) <= today else None,
             "absences": absences,
             "weekday_names": [WEEKDAYS_ABBR[day] for day in range(7)],
+            "absent_lately": summary.consecutive_absences >= ABSENCE_RUN_WARNING,
             "legend": legend(),
         },
     )
+
+
+# No register is older than the foundation's first program (2008).
+EARLIEST_YEAR = 2008
 
 
 def _month_param(value: str | None, today: datetime.date) -> datetime.date:
@@ -616,6 +708,6 @@ def _month_param(value: str | None, today: datetime.date) -> datetime.date:
         month = datetime.date.fromisoformat(f"{value}-01") if value else None
     except ValueError:
         month = None
-    if month is None or month > today:
+    if month is None or month > today or month.year < EARLIEST_YEAR:
         return today.replace(day=1)
     return month

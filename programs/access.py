@@ -61,6 +61,8 @@ _TAKE_ATTENDANCE = _crud(
 _READ_ATTENDANCE = _crud(
     "attendance.register", "attendance.mark", "attendance.schoolabsence", actions=("view",)
 )
+# The corrections of registers, read by those who oversee them.
+_READ_CORRECTIONS = {"attendance.view_registerchange"}
 
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     Role.SOCIAL_WORKER: frozenset(_TAKE_ATTENDANCE),
@@ -71,12 +73,14 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | _crud(*_CASE_RECORDS)
         | _TAKE_ATTENDANCE
         | {"attendance.take_register_any_day", "attendance.oversee_registers"}
+        | _READ_CORRECTIONS
     ),
     Role.DIRECTOR: frozenset(
         {"programs.use_admin", "programs.view_site"}
         | _crud(*_ORGANISATION)
         | _crud(*_CASE_RECORDS, actions=("view",))
         | _READ_ATTENDANCE
+        | _READ_CORRECTIONS
         | {"attendance.oversee_registers"}
     ),
     Role.VOLUNTEER: frozenset(),

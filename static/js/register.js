@@ -5,7 +5,8 @@
   var form = document.getElementById("register-form");
   if (!form) return;
   var count = document.querySelector("[data-absent-count]");
-  var changed = false;
+  // A page sent back with errors or a clash holds choices not saved yet.
+  var changed = form.hasAttribute("data-unsaved");
   var sending = false;
   function update() {
     // Late children came; absent and excused did not (as in the saved message).
@@ -25,6 +26,14 @@
     }
     sending = true;
     changed = false;
+  });
+  // Any form leaving the page on purpose ("no session" too) needs no warning.
+  document.addEventListener("submit", function () {
+    changed = false;
+  });
+  // Back from the browser's cache, or a send that never left: Save works again.
+  window.addEventListener("pageshow", function () {
+    sending = false;
   });
   window.addEventListener("beforeunload", function (event) {
     if (changed) {

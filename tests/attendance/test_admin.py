@@ -39,3 +39,23 @@ def test_register_admin_page_queries_do_not_grow_with_marks(client, group, coord
     for _ in range(55):
         MarkFactory(register=register)
     assert queries_to_get(client, url) == with_5
+
+
+def test_coordinator_sees_the_corrections_of_a_register_in_the_admin(
+    client, group, coordinator, today
+):
+    from attendance.models import RegisterChange
+
+    register = RegisterFactory(group=group, date=today)
+    mark = MarkFactory(register=register, status="absent")
+    RegisterChange.objects.create(
+        register=register,
+        child=mark.child,
+        field="status",
+        old_value="present",
+        new_value="absent",
+        changed_by=coordinator,
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:attendance_register_change", args=[register.pk]))
+    assert "present" in page.content.decode() and str(coordinator) in page.content.decode()

@@ -105,3 +105,15 @@ def test_admin_child_page_links_to_the_attendance_history(client, history, coord
     page = client.get(f"/admin/children/child/{history.pk}/change/")
     assert reverse("attendance:child", args=[history.pk]) in page.content.decode()
     assert client.get(reverse("attendance:child", args=[history.pk])).status_code == 200
+
+
+def test_a_far_month_shows_the_current_one_and_the_figures_do_not_move(
+    client, history, social_worker
+):
+    client.force_login(social_worker)
+    url = reverse("attendance:child", args=[history.pk])
+    now = client.get(url).context["summary"]
+    for month in ["0001-01", "2008-09", "1999-12"]:
+        response = client.get(url, {"month": month})
+        assert response.status_code == 200
+        assert response.context["summary"] == now

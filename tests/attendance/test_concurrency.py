@@ -198,3 +198,73 @@ def test_simultaneous_first_saves_one_wins_the_other_is_told(group, social_worke
     assert sorted(results) == ["conflict", "saved"]
     assert Register.objects.get().version == 1
     assert Mark.objects.count() == 1
+
+
+def test_refused_no_session_shows_the_saved_marks_and_a_save_then_keeps_them(
+    client, group, social_worker, colleague, enrol, today
+):
+    kids = enrol(group, 2)
+    client.force_login(social_worker)
+    page = client.get(register_url(group, today))
+    client.force_login(colleague)
+    client.post(
+        register_url(group, today),
+        posted_register(client.get(register_url(group, today)), {kids[0]: "absent"}),
+    )
+    client.force_login(social_worker)
+    refused_page = client.post(
+        register_url(group, today),
+        {
+            "action": "no_session",
+            "reason": "holiday",
+            "was": page.context["register_was"],
+            "version": page.context["version"],
+        },
+    )
+    assert refused_page.status_code == 409
+    shown = {row.child_id: row.shown.status for row in refused_page.context["rows"]}
+    assert shown[kids[0].pk] == "absent"  # the colleague's mark, not a default
+    client.post(register_url(group, today), posted_register(refused_page))
+    assert _statuses()[kids[0].pk] == "absent"
+
+
+def test_marks_sent_over_a_colleagues_no_session_are_a_conflict(
+    client, group, social_worker, colleague, enrol, today
+):
+    kids = enrol(group, 2)
+    client.force_login(social_worker)
+    mine = client.get(register_url(group, today))
+    client.force_login(colleague)
+    theirs = client.get(register_url(group, today))
+    client.post(
+        register_url(group, today),
+        {
+            "action": "no_session",
+            "reason": "closure",
+            "was": theirs.context["register_was"],
+            "version": theirs.context["version"],
+        },
+    )
+    client.force_login(social_worker)
+    response = client.post(register_url(group, today), posted_register(mine, {kids[0]: "late"}))
+    assert response.status_code == 409
+    assert response.context["register_conflict"]
+    assert not Mark.objects.exists()
+    assert Register.objects.get().no_session_reason == "closure"
+
+
+def test_activities_in_another_order_are_the_same_register(
+    client, group, social_worker, colleague, enrol, today
+):
+    enrol(group)
+    client.force_login(social_worker)
+    client.post(
+        register_url(group, today),
+        posted_register(
+            client.get(register_url(group, today)), activities=["literacy", "homework"]
+        ),
+    )
+    page = client.get(register_url(group, today))
+    data = posted_register(page, activities=["homework", "literacy", "homework"])
+    assert client.post(register_url(group, today), data).status_code == 302
+    assert not RegisterChange.objects.exists()

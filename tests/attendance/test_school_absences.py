@@ -45,6 +45,7 @@ def test_saving_the_grid_stores_hours_and_empty_rows_store_nothing(
             f"a{kids[1].pk}-unexcused": "3",
             f"a{kids[2].pk}-excused": "",
             f"a{kids[2].pk}-unexcused": "",
+            f"a{kids[2].pk}-was": "2:4",  # what the page showed
         },
     )
     assert response.status_code == 302
@@ -141,3 +142,43 @@ def test_coordinator_enters_absences_of_any_group_of_their_site(
     client.force_login(coordinator)
     client.post(_url(group, month), {f"a{kid.pk}-excused": "3", f"a{kid.pk}-unexcused": ""})
     assert SchoolAbsence.objects.get().excused_hours == 3
+
+
+def test_a_row_changed_meanwhile_stops_the_save_and_shows_the_newer_figures(
+    client, group, social_worker, enrol, month
+):
+    kids = enrol(group, 2)
+    SchoolAbsenceFactory(child=kids[0], month=month, excused_hours=1, unexcused_hours=9)
+    client.force_login(social_worker)
+    response = client.post(
+        _url(group, month),
+        {
+            f"a{kids[0].pk}-excused": "3",
+            f"a{kids[0].pk}-unexcused": "3",
+            f"a{kids[0].pk}-was": "",  # the page was loaded before the 1 + 9 were saved
+            f"a{kids[1].pk}-excused": "2",
+            f"a{kids[1].pk}-unexcused": "",
+            f"a{kids[1].pk}-was": "",
+        },
+    )
+    assert response.status_code == 400
+    rows = {row["child_id"]: row for row in response.context["rows"]}
+    assert (rows[kids[0].pk]["excused"], rows[kids[0].pk]["unexcused"]) == (1, 9)
+    assert rows[kids[0].pk]["errors"]
+    assert SchoolAbsence.objects.count() == 1  # kid 1's figures wait too
+
+
+def test_rows_the_page_did_not_send_are_left_alone(client, group, social_worker, enrol, month):
+    kids = enrol(group, 2)
+    SchoolAbsenceFactory(child=kids[1], month=month, excused_hours=5, unexcused_hours=0)
+    client.force_login(social_worker)
+    client.post(_url(group, month), {f"a{kids[0].pk}-excused": "2", f"a{kids[0].pk}-was": ""})
+    assert SchoolAbsence.objects.get(child=kids[1]).excused_hours == 5
+    assert SchoolAbsence.objects.get(child=kids[0]).excused_hours == 2
+
+
+@pytest.mark.parametrize("month_text", ["9999-12", "0001-01", "2008-01"])
+def test_months_far_away_are_404_not_errors(client, group, social_worker, month_text):
+    client.force_login(social_worker)
+    url = f"/attendance/groups/{group.pk}/school-absences/{month_text}/"
+    assert client.get(url).status_code == 404

@@ -86,3 +86,32 @@ def test_opening_with_garbage_is_a_message_not_an_error(client, social_worker):
     response = client.get("/attendance/open/", {"group": "x", "date": "ieri"}, follow=True)
     assert response.status_code == 200
     assert list(response.context["messages"])
+
+
+def test_last_years_groups_are_not_listed_once_their_year_ended(
+    client, social_worker, site_a, today, enrol
+):
+    from tests.factories import SchoolYearFactory
+
+    ended = SchoolYearFactory(
+        start_year=1999,
+        starts_on=today - datetime.timedelta(days=300),
+        ends_on=today - datetime.timedelta(days=1),
+    )
+    old = GroupFactory(site=site_a, school_year=ended, meeting_days=[1, 2, 3, 4, 5, 6, 7])
+    old.staff.add(social_worker)
+    enrol(old, started_on=today - datetime.timedelta(days=30))
+    client.force_login(social_worker)
+    response = client.get("/")
+    assert old.pk not in [pk for pk, _ in _today_items(response)]
+    assert old not in response.context["my_groups"]
+
+
+def test_opening_a_day_outside_the_groups_year_says_why(client, group, social_worker):
+    client.force_login(social_worker)
+    before = group.school_year.starts_on - datetime.timedelta(days=1)
+    response = client.get(
+        "/attendance/open/", {"group": group.pk, "date": before.isoformat()}, follow=True
+    )
+    assert response.redirect_chain == [("/", 302)]
+    assert "are condici de la" in response.content.decode()
