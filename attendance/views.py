@@ -457,10 +457,16 @@ def missing_registers(request: HttpRequest) -> HttpResponse:
         start, end = form.cleaned_data["start"], min(form.cleaned_data["end"], today)
         chosen = [s for s in sites if form.cleaned_data["site"] in (None, s.pk)]
         report = _missing_report(chosen, start, end)
+    chosen_site = form.cleaned_data.get("site") if form.is_valid() else None
     return render(
         request,
         "attendance/missing.html",
-        {"form": form, "report": report, "today": today},
+        {
+            "form": form,
+            "report": report,
+            "today": today,
+            "site_options": [(site.pk, site.name, site.pk == chosen_site) for site in sites],
+        },
     )
 
 

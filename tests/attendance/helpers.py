@@ -30,3 +30,14 @@ def posted_register(response, marks=None, *, activities=None, note=None) -> dict
         data[f"c{row.child_id}-note"] = row_note
         data[f"c{row.child_id}-was"] = row.was
     return data
+
+
+def posted_no_session(response, reason: str, note: str = "") -> dict:
+    """The "no session" form of the page ``response`` showed, sent with ``reason``."""
+    return {
+        "action": "no_session",
+        "reason": reason,
+        "note": note,
+        "was": response.context["register_was"],
+        "version": response.context["version"],
+    }

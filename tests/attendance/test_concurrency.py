@@ -10,7 +10,7 @@ from attendance.models import Mark, Register, RegisterChange
 from attendance.roster import MarkEntry, RegisterEntry
 from attendance.services import RegisterConflict, Submission, register_save
 from programs.models import Role
-from tests.attendance.helpers import posted_register, register_url
+from tests.attendance.helpers import posted_no_session, posted_register, register_url
 from tests.factories import UserFactory
 
 
@@ -142,15 +142,7 @@ def test_no_session_over_a_register_changed_meanwhile_is_refused(
         posted_register(client.get(register_url(group, today)), {kids[0]: "absent"}),
     )
     client.force_login(social_worker)
-    response = client.post(
-        register_url(group, today),
-        {
-            "action": "no_session",
-            "reason": "holiday",
-            "was": page.context["register_was"],
-            "version": page.context["version"],
-        },
-    )
+    response = client.post(register_url(group, today), posted_no_session(page, "holiday"))
     assert response.status_code == 409
     assert Mark.objects.count() == 2
     assert Register.objects.get().no_session_reason == ""
@@ -212,15 +204,7 @@ def test_refused_no_session_shows_the_saved_marks_and_a_save_then_keeps_them(
         posted_register(client.get(register_url(group, today)), {kids[0]: "absent"}),
     )
     client.force_login(social_worker)
-    refused_page = client.post(
-        register_url(group, today),
-        {
-            "action": "no_session",
-            "reason": "holiday",
-            "was": page.context["register_was"],
-            "version": page.context["version"],
-        },
-    )
+    refused_page = client.post(register_url(group, today), posted_no_session(page, "holiday"))
     assert refused_page.status_code == 409
     shown = {row.child_id: row.shown.status for row in refused_page.context["rows"]}
     assert shown[kids[0].pk] == "absent"  # the colleague's mark, not a default
@@ -236,15 +220,7 @@ def test_marks_sent_over_a_colleagues_no_session_are_a_conflict(
     mine = client.get(register_url(group, today))
     client.force_login(colleague)
     theirs = client.get(register_url(group, today))
-    client.post(
-        register_url(group, today),
-        {
-            "action": "no_session",
-            "reason": "closure",
-            "was": theirs.context["register_was"],
-            "version": theirs.context["version"],
-        },
-    )
+    client.post(register_url(group, today), posted_no_session(theirs, "closure"))
     client.force_login(social_worker)
     response = client.post(register_url(group, today), posted_register(mine, {kids[0]: "late"}))
     assert response.status_code == 409

@@ -5,8 +5,13 @@ The POST is measured without the test's own wrapping transaction
 transaction, not a savepoint inside another.
 """
 
-import pytest
+import datetime
 
+import pytest
+from django.urls import reverse
+
+from attendance.models import Register, RegisterChange
+from tests.assertions import queries_to_get
 from tests.attendance.helpers import posted_register, register_url
 
 MAX_QUERIES = 8
@@ -53,3 +58,47 @@ def test_today_page_runs_a_fixed_number_of_queries(
     client.force_login(social_worker)
     with django_assert_max_num_queries(MAX_QUERIES):
         assert client.get("/").status_code == 200
+
+
+def _grow(group, enrol, today, count):
+    """``count`` more children, each marked at the last week's sessions."""
+    from tests.factories import MarkFactory, RegisterFactory, SchoolAbsenceFactory
+
+    kids = enrol(group, count, started_on=today - datetime.timedelta(days=10))
+    for days_ago in range(1, 4):
+        day = today - datetime.timedelta(days=days_ago)
+        register = Register.objects.filter(group=group, date=day).first() or RegisterFactory(
+            group=group, date=day
+        )
+        for kid in kids:
+            MarkFactory(register=register, child=kid, status="absent")
+            RegisterChange.objects.create(
+                register=register,
+                child=kid,
+                field="status",
+                old_value="present",
+                new_value="absent",
+            )
+    for kid in kids:
+        SchoolAbsenceFactory(child=kid, month=today.replace(day=1))
+
+
+@pytest.mark.parametrize("page", ["missing", "school_absences", "history", "register", "home"])
+def test_attendance_pages_run_the_same_queries_for_5_and_60_children(
+    client, group, coordinator, social_worker, enrol, today, page
+):
+    yesterday = today - datetime.timedelta(days=1)
+    urls = {
+        "missing": reverse("attendance:missing"),
+        "school_absences": reverse(
+            "attendance:school_absences", args=[group.pk, today.replace(day=1)]
+        ),
+        "history": reverse("attendance:register_history", args=[group.pk, yesterday]),
+        "register": register_url(group, today),
+        "home": "/",
+    }
+    client.force_login(social_worker if page == "home" else coordinator)
+    _grow(group, enrol, today, 5)
+    with_5 = queries_to_get(client, urls[page])
+    _grow(group, enrol, today, 55)
+    assert queries_to_get(client, urls[page]) == with_5

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from attendance.models import EDIT_WINDOW_DAYS, Mark, Register, RegisterChange
 from programs.models import Role
-from tests.attendance.helpers import posted_register, register_url
+from tests.attendance.helpers import posted_no_session, posted_register, register_url
 from tests.factories import MarkFactory, RegisterFactory, UserFactory
 
 
@@ -227,17 +227,7 @@ def test_marks_for_children_not_on_the_list_are_not_saved(
 
 def _no_session(client, group, day, reason="holiday", note="vacanța de toamnă"):
     page = client.get(register_url(group, day))
-    return client.post(
-        register_url(group, day),
-        {
-            "action": "no_session",
-            "reason": reason,
-            "note": note,
-            "was": page.context["register_was"],
-            "version": page.context["version"],
-        },
-        follow=True,
-    )
+    return client.post(register_url(group, day), posted_no_session(page, reason, note), follow=True)
 
 
 def test_no_session_day_is_recorded_with_a_reason_and_removes_marks(
