@@ -151,6 +151,17 @@ def _merge(current: MarkEntry | None, was: str | None, yours: MarkEntry | None):
 _WRITE_REGISTER = """
     WITH removed AS (
         DELETE FROM attendance_mark WHERE register_id = %(register)s AND %(remove_marks)s
+        RETURNING child_id, status, reason, note
+    ), removal_log AS (
+        -- Every mark "no session" removes is a correction, whoever's it was.
+        INSERT INTO attendance_registerchange
+            (register_id, child_id, field, old_value, new_value, changed_by_id, changed_at)
+        SELECT %(register)s, child_id, field, old_value, '', %(user)s, now()
+        FROM (
+            SELECT child_id, 'status' AS field, status AS old_value FROM removed
+            UNION ALL SELECT child_id, 'reason', reason FROM removed WHERE reason <> ''
+            UNION ALL SELECT child_id, 'note', note FROM removed WHERE note <> ''
+        ) AS removed_fields
     ), marks AS (
         INSERT INTO attendance_mark (register_id, child_id, status, reason, note)
         SELECT %(register)s, m.child_id, m.status, m.reason, m.note
@@ -280,7 +291,8 @@ def register_save(*, group: Group, day: datetime.date, user, submission: Submiss
     corrections: list[RegisterChange] = []
     if register.version > 0:
         corrections += _changes_of(register, user, None, current_entry, final_entry)
-        for row in changed:
+        # The marks "no session" removes are logged by the write statement itself.
+        for row in changed if held else ():
             corrections += _changes_of(
                 register, user, row.child_id, row.saved, finals[row.child_id]
             )

@@ -421,3 +421,26 @@ def test_children_absent_at_the_last_sessions_are_flagged(
     runs = {row.child_id: row.absences_in_a_row for row in response.context["rows"]}
     assert runs == {slipping.pk: 3, steady.pk: 0}
     assert "3 absențe la rând" in response.content.decode()
+
+
+def test_no_session_logs_the_marks_it_removes_even_of_children_off_the_list(
+    client, group, social_worker, enrol, today
+):
+    (kid,) = enrol(group)
+    register = RegisterFactory(group=group, date=today, created_by=social_worker)
+    MarkFactory(register=register, child=kid, status="absent", reason="sick")
+    gone = MarkFactory(register=register, status="late", note="a plecat din grupă")
+    client.force_login(social_worker)
+    _no_session(client, group, today)
+    logged = set(
+        RegisterChange.objects.filter(new_value="", child__isnull=False).values_list(
+            "child_id", "field", "old_value"
+        )
+    )
+    assert logged == {
+        (kid.pk, "status", "absent"),
+        (kid.pk, "reason", "sick"),
+        (gone.child_id, "status", "late"),
+        (gone.child_id, "note", "a plecat din grupă"),
+    }
+    assert not Mark.objects.exists()
