@@ -13,7 +13,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.test import override_settings
 from django.utils import timezone
@@ -119,7 +119,11 @@ def seeded(django_db_setup, django_db_blocker):
         override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER),
         transaction.atomic(),
     ):
-        yield _seed("--today", TODAY.isoformat())
+        output = _seed("--today", TODAY.isoformat())
+        # Statistics of the uncommitted rows, as in test_seed_demo.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        yield output
         transaction.set_rollback(True)
 
 
