@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from children import views
-from children.models import Child
+from children.models import (
+    CaseNote,
+    Child,
+    CommunityActivity,
+    CounselingSession,
+    FollowUp,
+    MentorAssignment,
+    MentoringSession,
+    SchoolResult,
+)
 from children.services import children_move_to_group
 from families.admin import FamilyAdmin
 from families.models import Family
@@ -240,3 +249,119 @@ admin.site.unregister(Family)
 @admin.register(Family)
 class FamilyWithChildrenAdmin(FamilyAdmin):
     inlines = [*FamilyAdmin.inlines, ChildInFamilyInline]
+
+
+# --- Casework ---------------------------------------------------------------------
+# Confidential counseling notes have no admin at all: only psychologists read
+# them, on their own pages, and superusers browsing the admin must not.
+
+
+@admin.register(CounselingSession)
+class CounselingSessionAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = ["date", "kind", "psychologist", "site", "duration_minutes", "follow_up_on"]
+    list_filter = ["kind", ("site", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["psychologist", "site"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["children", "guardians"]
+    fields = [
+        "site",
+        "psychologist",
+        "date",
+        "duration_minutes",
+        "kind",
+        "children",
+        "guardians",
+        "summary",
+        "follow_up_on",
+        *RECORDED,
+    ]
+    readonly_fields = RECORDED
+
+
+class CaseRecordAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_filter = [("site", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["child", "family", "site"]
+    autocomplete_fields = ["child", "family"]
+    search_fields = ["child__family_name__fold_contains", "family__name__fold_contains"]
+    readonly_fields = RECORDED
+
+
+@admin.register(CaseNote)
+class CaseNoteAdmin(CaseRecordAdmin):
+    list_display = ["date", "kind", "child", "family", "site", "created_by"]
+    list_filter = ["kind", *CaseRecordAdmin.list_filter]
+    list_select_related = [*CaseRecordAdmin.list_select_related, "created_by"]
+    date_hierarchy = "date"
+    fields = ["site", "child", "family", "date", "kind", "text", *RECORDED]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(CaseRecordAdmin):
+    list_display = ["task", "assignee", "due_on", "done_on", "child", "family", "site"]
+    list_filter = [("done_on", admin.EmptyFieldListFilter), *CaseRecordAdmin.list_filter]
+    list_select_related = [*CaseRecordAdmin.list_select_related, "assignee"]
+    fields = [
+        "site",
+        "child",
+        "family",
+        "task",
+        "assignee",
+        "due_on",
+        "done_on",
+        "outcome",
+        *RECORDED,
+    ]
+
+
+@admin.register(SchoolResult)
+class SchoolResultAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = [
+        "child",
+        "school_year",
+        "period",
+        "grade",
+        "general_average",
+        "qualifier",
+        "failed_subjects_count",
+        "outcome",
+    ]
+    list_filter = [
+        "school_year",
+        "period",
+        "outcome",
+        ("child__site", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["child", "school_year"]
+    search_fields = ["child__family_name__fold_contains", "child__given_names__fold_contains"]
+    autocomplete_fields = ["child"]
+    readonly_fields = RECORDED
+
+
+@admin.register(MentorAssignment)
+class MentorAssignmentAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = ["volunteer", "child", "started_on", "ended_on"]
+    list_filter = [("child__site", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["volunteer", "child"]
+    autocomplete_fields = ["child"]
+    readonly_fields = RECORDED
+
+
+@admin.register(MentoringSession)
+class MentoringSessionAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = ["date", "kind", "volunteer", "child", "duration_minutes", "topic"]
+    list_filter = ["kind", ("child__site", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["volunteer", "child"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["child"]
+    readonly_fields = RECORDED
+
+
+@admin.register(CommunityActivity)
+class CommunityActivityAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = ["date", "title", "kind"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["title__fold_contains"]
+    autocomplete_fields = ["children"]
+    filter_horizontal = ["sites", "volunteers"]
+    readonly_fields = RECORDED

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from children import cnp as cnp_codes
 from children.validators import validate_cnp
 from programs.fields import RomanianTextField
-from programs.models import CreatedByModel, Site, SiteScopedQuerySet
+from programs.models import (
+    CreatedByModel,
+    Site,
+    SiteScopedQuerySet,
+    TimeStampedModel,
+    sees_every_site,
+)
 
 GRADE_CHOICES = [
     (0, _("preparatory class")),
@@ -202,3 +208,496 @@ class Child(CreatedByModel):
             )
         if errors:
             raise ValidationError(errors)
+
+
+# --- Casework: the team's work with each child ------------------------------------
+
+
+class CounselingKind(models.TextChoices):
+    EVALUATION = "evaluation", _("Psychological evaluation")
+    INDIVIDUAL = "individual", _("Individual counseling")
+    GROUP = "group", _("Group counseling")
+    PARENT = "parent", _("Parent counseling")
+
+
+class CounselingSession(CreatedByModel):
+    """A psychologist's session with children and/or guardians.
+
+    ``summary`` is for the team. What only psychologists may read lives in its
+    own table, ``ConfidentialNote``, so no query of sessions ever carries it.
+    """
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
+    )
+    psychologist = models.ForeignKey(
+        "programs.User",
+        verbose_name=_("psychologist"),
+        on_delete=models.PROTECT,
+        related_name="counseling_sessions",
+        limit_choices_to={"role": "psychologist"},
+    )
+    date = models.DateField(_("date"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    kind = models.CharField(_("kind"), max_length=20, choices=CounselingKind.choices)
+    children = models.ManyToManyField(
+        Child, verbose_name=_("children"), related_name="counseling_sessions", blank=True
+    )
+    guardians = models.ManyToManyField(
+        "families.Guardian",
+        verbose_name=_("guardians"),
+        related_name="counseling_sessions",
+        blank=True,
+    )
+    summary = models.TextField(
+        _("summary for the team"),
+        blank=True,
+        help_text=_("What colleagues may read. Keep what is confidential for the notes."),
+    )
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+
+    objects = SiteScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("counseling session")
+        verbose_name_plural = _("counseling sessions")
+        ordering = ["-date"]
+        constraints = [
+            models.CheckConstraint(
+                name="counseling_kind_valid", condition=Q(kind__in=CounselingKind.values)
+            ),
+            models.CheckConstraint(
+                name="counseling_duration_plausible",
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                violation_error_message=_("A session lasts between 5 minutes and 8 hours."),
+            ),
+            models.CheckConstraint(
+                name="counseling_follow_up_after_session",
+                condition=Q(follow_up_on__isnull=True) | Q(follow_up_on__gte=F("date")),
+                violation_error_message=_("The follow-up comes after the session."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"
+
+
+class ConfidentialNote(TimeStampedModel):
+    """A psychologist's confidential notes of one session: only psychologists read
+    or write them (see ``children.access.may_read_confidential_notes``)."""
+
+    session = models.OneToOneField(
+        CounselingSession,
+        verbose_name=_("counseling session"),
+        on_delete=models.CASCADE,
+        related_name="confidential_note",
+    )
+    text = models.TextField(_("confidential notes"))
+    updated_by = models.ForeignKey(
+        "programs.User",
+        verbose_name=_("last changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("confidential note")
+        verbose_name_plural = _("confidential notes")
+
+    def __str__(self) -> str:
+        # Never the text: a note's str() may end up in a log or an admin message.
+        return f"{_('confidential note')} #{self.pk}"
+
+
+class CaseNoteKind(models.TextChoices):
+    HOME_VISIT = "home_visit", _("Home visit")
+    PHONE_CALL = "phone_call", _("Phone call")
+    TEACHER_MEETING = "teacher_meeting", _("Meeting with the form teacher")
+    OTHER = "other", _("Other")
+
+
+class CaseRecordQuerySet(SiteScopedQuerySet):
+    def about_child(self, child: Child) -> CaseRecordQuerySet:
+        """Records on the child, or on the child's family."""
+        condition = Q(child=child)
+        if child.family_id:
+            condition |= Q(family_id=child.family_id, child__isnull=True)
+        return self.filter(condition)
+
+
+class CaseNote(CreatedByModel):
+    """A dated note by a social worker on a child or on a family."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
+    )
+    child = models.ForeignKey(
+        Child,
+        verbose_name=_("child"),
+        on_delete=models.PROTECT,
+        related_name="case_notes",
+        null=True,
+        blank=True,
+    )
+    family = models.ForeignKey(
+        "families.Family",
+        verbose_name=_("family"),
+        on_delete=models.PROTECT,
+        related_name="case_notes",
+        null=True,
+        blank=True,
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseNoteKind.choices)
+    text = models.TextField(_("note"))
+
+    objects = CaseRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="case_note_about_someone",
+                condition=Q(child__isnull=False) | Q(family__isnull=False),
+                violation_error_message=_("A case note is about a child or a family."),
+            ),
+            models.CheckConstraint(
+                name="case_note_kind_valid", condition=Q(kind__in=CaseNoteKind.values)
+            ),
+            models.CheckConstraint(name="case_note_not_blank", condition=~Q(text="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"
+
+
+class FollowUpQuerySet(CaseRecordQuerySet):
+    def open(self) -> FollowUpQuerySet:
+        return self.filter(done_on__isnull=True)
+
+
+class FollowUp(CreatedByModel):
+    """A task about a child or family, for one person, by a date, until done."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
+    )
+    child = models.ForeignKey(
+        Child,
+        verbose_name=_("child"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        null=True,
+        blank=True,
+    )
+    family = models.ForeignKey(
+        "families.Family",
+        verbose_name=_("family"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        null=True,
+        blank=True,
+    )
+    task = RomanianTextField(_("task"), max_length=300)
+    assignee = models.ForeignKey(
+        "programs.User",
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up task")
+        verbose_name_plural = _("follow-up tasks")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="follow_up_about_someone",
+                condition=Q(child__isnull=False) | Q(family__isnull=False),
+                violation_error_message=_("A follow-up is about a child or a family."),
+            ),
+            models.CheckConstraint(name="follow_up_task_not_blank", condition=~Q(task="")),
+        ]
+        indexes = [
+            models.Index(
+                fields=["assignee", "due_on"],
+                condition=Q(done_on__isnull=True),
+                name="follow_up_open_by_assignee",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.task
+
+
+class ChildRecordQuerySet(SiteScopedQuerySet):
+    """Records of one child, seen at the child's site."""
+
+    site_path = "child__site"
+
+
+class ResultPeriod(models.TextChoices):
+    MODULE_1 = "module_1", _("Module 1")
+    MODULE_2 = "module_2", _("Module 2")
+    MODULE_3 = "module_3", _("Module 3")
+    MODULE_4 = "module_4", _("Module 4")
+    MODULE_5 = "module_5", _("Module 5")
+    SEMESTER_1 = "semester_1", _("Semester I")
+    SEMESTER_2 = "semester_2", _("Semester II")
+    YEAR = "year", _("Whole school year")
+    BACCALAUREATE_MOCK = "bac_mock", _("Baccalaureate mock exam")
+    BACCALAUREATE = "bac", _("Baccalaureate")
+
+    @classmethod
+    def baccalaureate(cls) -> tuple[str, ...]:
+        return (cls.BACCALAUREATE_MOCK, cls.BACCALAUREATE)
+
+
+class Qualifier(models.TextChoices):
+    """How grades 0–IV are marked instead of an average."""
+
+    VERY_GOOD = "FB", _("FB (Very good)")
+    GOOD = "B", _("B (Good)")
+    SUFFICIENT = "S", _("S (Sufficient)")
+    INSUFFICIENT = "I", _("I (Insufficient)")
+
+
+class ResultOutcome(models.TextChoices):
+    PROMOTED = "promoted", _("Promoted")
+    RE_EXAM = "re_exam", _("Failed subjects, re-exam (corigent)")
+    REPEATING = "repeating", _("Repeating the year")
+    LEFT_SCHOOL = "left_school", _("Left school")
+
+
+# The grades marked with qualifiers (preparatory class to grade IV).
+LAST_QUALIFIER_GRADE = 4
+
+
+class SchoolResult(CreatedByModel):
+    """How a child did at school in one period of a school year."""
+
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="school_results"
+    )
+    school_year = models.ForeignKey(
+        "programs.SchoolYear",
+        verbose_name=_("school year"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    period = models.CharField(_("period"), max_length=20, choices=ResultPeriod.choices)
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), choices=GRADE_CHOICES, help_text=_("The grade the child was in then.")
+    )
+    general_average = models.DecimalField(
+        _("general average"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    qualifier = models.CharField(
+        _("qualifier"), max_length=2, choices=Qualifier.choices, blank=True
+    )
+    failed_subjects_count = models.PositiveSmallIntegerField(_("failed subjects"), default=0)
+    failed_subjects = RomanianTextField(_("failed subjects (names)"), max_length=300, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=ResultOutcome.choices, blank=True
+    )
+
+    objects = ChildRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("school result")
+        verbose_name_plural = _("school results")
+        ordering = ["-school_year__starts_on", "period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "school_year", "period"],
+                name="school_result_one_per_child_year_and_period",
+                violation_error_message=_(
+                    "This child already has a result for this period of the school year."
+                ),
+            ),
+            models.CheckConstraint(
+                name="school_result_period_valid", condition=Q(period__in=ResultPeriod.values)
+            ),
+            models.CheckConstraint(
+                name="school_result_average_in_range",
+                condition=Q(general_average__isnull=True)
+                | Q(general_average__gte=1, general_average__lte=10),
+                violation_error_message=_("An average is between 1 and 10."),
+            ),
+            models.CheckConstraint(
+                name="school_result_qualifier_only_grades_0_4",
+                condition=Q(qualifier="") | Q(grade__lte=LAST_QUALIFIER_GRADE),
+                violation_error_message=_("Qualifiers are given only in grades 0–IV."),
+            ),
+            models.CheckConstraint(
+                name="school_result_average_or_qualifier",
+                condition=Q(qualifier="") | Q(general_average__isnull=True),
+                violation_error_message=_("Give an average or a qualifier, not both."),
+            ),
+            models.CheckConstraint(
+                name="school_result_baccalaureate_in_high_school",
+                condition=~Q(period__in=ResultPeriod.baccalaureate()) | Q(grade__gte=11),
+                violation_error_message=_("The Baccalaureate is taken in grades XI–XII."),
+            ),
+            models.CheckConstraint(name="school_result_grade_in_range", condition=Q(grade__lte=12)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_year} · {self.get_period_display()}"
+
+
+class MentoringKind(models.TextChoices):
+    MENTORING = "mentoring", _("Mentoring")
+    HOMEWORK = "homework", _("Homework tutoring")
+    BACCALAUREATE = "baccalaureate", _("Baccalaureate tutoring")
+
+
+class MentorAssignment(CreatedByModel):
+    """A volunteer who mentors or tutors a child; volunteers see only these children."""
+
+    volunteer = models.ForeignKey(
+        "programs.User",
+        verbose_name=_("volunteer"),
+        on_delete=models.PROTECT,
+        related_name="mentor_assignments",
+        limit_choices_to={"role": "volunteer"},
+    )
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="mentors"
+    )
+    started_on = models.DateField(_("start date"))
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = ChildRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mentor assignment")
+        verbose_name_plural = _("mentor assignments")
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "child"],
+                condition=Q(ended_on__isnull=True),
+                name="mentor_assignment_one_open_per_pair",
+                violation_error_message=_("This volunteer already mentors this child."),
+            ),
+            models.CheckConstraint(
+                name="mentor_assignment_ends_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                violation_error_message=_("An assignment cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} → {self.child}"
+
+
+class MentoringSession(CreatedByModel):
+    """A volunteer's mentoring or tutoring of a child."""
+
+    volunteer = models.ForeignKey(
+        "programs.User",
+        verbose_name=_("volunteer"),
+        on_delete=models.PROTECT,
+        related_name="mentoring_sessions",
+        limit_choices_to={"role": "volunteer"},
+    )
+    child = models.ForeignKey(
+        Child,
+        verbose_name=_("child"),
+        on_delete=models.PROTECT,
+        related_name="mentoring_sessions",
+    )
+    date = models.DateField(_("date"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    kind = models.CharField(_("kind"), max_length=20, choices=MentoringKind.choices)
+    topic = RomanianTextField(_("topic"), max_length=200, blank=True)
+
+    objects = ChildRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mentoring session")
+        verbose_name_plural = _("mentoring sessions")
+        ordering = ["-date"]
+        constraints = [
+            models.CheckConstraint(
+                name="mentoring_kind_valid", condition=Q(kind__in=MentoringKind.values)
+            ),
+            models.CheckConstraint(
+                name="mentoring_duration_plausible",
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                violation_error_message=_("A session lasts between 5 minutes and 8 hours."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"
+
+
+class CommunityActivityKind(models.TextChoices):
+    TRIP = "trip", _("Trip")
+    CELEBRATION = "celebration", _("Celebration")
+    PARTNER_SCHOOL = "partner_school", _("Activity with a partner school")
+    COMMUNITY = "community", _("Community event")
+    OTHER = "other", _("Other")
+
+
+class CommunityActivityQuerySet(SiteScopedQuerySet):
+    def for_user(self, user):
+        # Several sites per activity: a subquery, so that rows are not repeated.
+        if sees_every_site(user):
+            return self
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(
+            pk__in=CommunityActivity.sites.through.objects.filter(site__in=user.sites.all()).values(
+                "communityactivity_id"
+            )
+        )
+
+
+class CommunityActivity(CreatedByModel):
+    """A trip, a celebration or an activity with partner schools: who took part."""
+
+    date = models.DateField(_("date"))
+    sites = models.ManyToManyField(Site, verbose_name=_("sites"), related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=CommunityActivityKind.choices)
+    title = RomanianTextField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    children = models.ManyToManyField(
+        Child, verbose_name=_("children"), related_name="community_activities", blank=True
+    )
+    volunteers = models.ManyToManyField(
+        "programs.User",
+        verbose_name=_("volunteers"),
+        related_name="+",
+        blank=True,
+        limit_choices_to={"role": "volunteer"},
+    )
+
+    objects = CommunityActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outdoor or community activity")
+        verbose_name_plural = _("outdoor and community activities")
+        ordering = ["-date"]
+        constraints = [
+            models.CheckConstraint(
+                name="community_activity_kind_valid",
+                condition=Q(kind__in=CommunityActivityKind.values),
+            ),
+            models.CheckConstraint(
+                name="community_activity_title_not_blank", condition=~Q(title="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} · {self.date:%d.%m.%Y}"

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from families.models import Family, Guardian, RiskFactor
+from families.models import Family, Guardian, ParentMeeting, RiskFactor, SupportGiven
 from programs.admin_site import (
     RECORDED,
     FamilyCountyFilter,
@@ -106,3 +106,25 @@ class GuardianAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A guardian may have given a child's consent; they stay in their family.
         return [*RECORDED, "family"] if obj is not None else RECORDED
+
+
+@admin.register(ParentMeeting)
+class ParentMeetingAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = ["date", "kind", "topic", "site", "facilitator"]
+    list_filter = ["kind", ("site", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["site", "facilitator"]
+    date_hierarchy = "date"
+    search_fields = ["topic__fold_contains"]
+    autocomplete_fields = ["attendees"]
+    readonly_fields = RECORDED
+
+
+@admin.register(SupportGiven)
+class SupportGivenAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    list_display = ["date", "kind", "family", "child", "quantity", "value_ron", "funded_project"]
+    list_filter = ["kind", ("family__site", admin.RelatedOnlyFieldListFilter), "funded_project"]
+    list_select_related = ["family", "child", "funded_project"]
+    date_hierarchy = "date"
+    search_fields = ["family__name__fold_contains", "items__fold_contains"]
+    autocomplete_fields = ["family", "child"]
+    readonly_fields = RECORDED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -163,3 +165,163 @@ class Guardian(CreatedByModel):
 
     def __str__(self) -> str:
         return f"{self.given_names} {self.family_name} ({self.get_relationship_display()})"
+
+
+# --- Work with the families ---------------------------------------------------------
+
+
+class SupportArea(models.TextChoices):
+    LEGAL = "legal", _("Legal counseling")
+    MATERIAL = "material", _("Material aid")
+    ADMINISTRATIVE = "administrative", _("Administrative help")
+    EMPLOYMENT = "employment", _("Employment help")
+
+
+class ParentMeetingKind(models.TextChoices):
+    SUPPORT_GROUP = "support_group", _("Support group")
+    PERIODIC = "periodic", _("Periodic parent meeting")
+    INDIVIDUAL = "individual", _("Individual meeting")
+
+
+class ParentMeeting(CreatedByModel):
+    """A meeting with parents: who came, and what support was discussed or offered."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ParentMeetingKind.choices)
+    topic = RomanianTextField(_("topic"), max_length=200)
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("facilitator"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    attendees = models.ManyToManyField(
+        Guardian, verbose_name=_("guardians who came"), related_name="parent_meetings", blank=True
+    )
+    support = ChoiceArrayField(
+        models.CharField(max_length=20, choices=SupportArea.choices),
+        verbose_name=_("support discussed or offered"),
+        default=list,
+        blank=True,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = SiteScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("parent meeting")
+        verbose_name_plural = _("parent meetings")
+        ordering = ["-date"]
+        constraints = [
+            models.CheckConstraint(
+                name="parent_meeting_kind_valid", condition=Q(kind__in=ParentMeetingKind.values)
+            ),
+            models.CheckConstraint(
+                name="parent_meeting_support_valid",
+                condition=Q(support__contained_by=SupportArea.values),
+            ),
+            models.CheckConstraint(name="parent_meeting_topic_not_blank", condition=~Q(topic="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} · {self.date:%d.%m.%Y}"
+
+
+class SupportKind(models.TextChoices):
+    SCHOOL_SUPPLIES = "school_supplies", _("School supplies")
+    FOOD = "food", _("Food")
+    CLOTHING = "clothing", _("Clothing")
+    HYGIENE = "hygiene", _("Hygiene products")
+    LEGAL = "legal", _("Legal counseling")
+    ADMINISTRATIVE = "administrative", _("Administrative help (documents, benefits)")
+    EMPLOYMENT = "employment", _("Employment help for a parent")
+
+
+class SupportGivenQuerySet(SiteScopedQuerySet):
+    site_path = "family__site"
+
+
+class SupportGiven(CreatedByModel):
+    """Material aid or a service given to a family (optionally for one child)."""
+
+    family = models.ForeignKey(
+        Family, verbose_name=_("family"), on_delete=models.PROTECT, related_name="support"
+    )
+    # A string reference: the child is optional, and families/ imports nothing of
+    # children/.
+    child = models.ForeignKey(
+        "children.Child",
+        verbose_name=_("for the child"),
+        on_delete=models.PROTECT,
+        related_name="support",
+        null=True,
+        blank=True,
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=SupportKind.choices)
+    items = RomanianTextField(_("items or service"), max_length=300, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    value_ron = models.DecimalField(
+        _("value (RON)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("given by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    funded_project = models.ForeignKey(
+        "programs.FundedProject",
+        verbose_name=_("funded project"),
+        on_delete=models.PROTECT,
+        related_name="support",
+        null=True,
+        blank=True,
+    )
+
+    objects = SupportGivenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("support given")
+        verbose_name_plural = _("support given")
+        ordering = ["-date"]
+        constraints = [
+            models.CheckConstraint(
+                name="support_kind_valid", condition=Q(kind__in=SupportKind.values)
+            ),
+            models.CheckConstraint(
+                name="support_quantity_positive",
+                condition=Q(quantity__gte=1),
+                violation_error_message=_("The quantity is at least 1."),
+            ),
+            models.CheckConstraint(
+                name="support_value_not_negative",
+                condition=Q(value_ron__isnull=True) | Q(value_ron__gte=0),
+                violation_error_message=_("A value in RON cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.child_id and self.family_id and self.child.family_id != self.family_id:
+            errors["child"] = _("The child must belong to this family.")
+        if (
+            self.funded_project_id
+            and self.family_id
+            and self.date
+            and not type(self.funded_project)
+            .objects.covering(site=self.family.site, on=self.date)
+            .filter(pk=self.funded_project_id)
+            .exists()
+        ):
+            errors["funded_project"] = _(
+                "This project does not cover the family's site on this date."
+            )
+        if errors:
+            raise ValidationError(errors)

@@ -64,6 +64,21 @@ _READ_ATTENDANCE = _crud(
 # The corrections of registers, read by those who oversee them.
 _READ_CORRECTIONS = {"attendance.view_registerchange"}
 
+# Casework records. Confidential counseling notes are not here: they follow the
+# psychologist role itself (``children.access.may_read_confidential_notes``),
+# so that no permission, not even a superuser's, opens them.
+_CASEWORK = (
+    "children.counselingsession",
+    "children.casenote",
+    "children.followup",
+    "children.schoolresult",
+    "children.mentorassignment",
+    "children.mentoringsession",
+    "children.communityactivity",
+    "families.parentmeeting",
+    "families.supportgiven",
+)
+
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     Role.SOCIAL_WORKER: frozenset(_TAKE_ATTENDANCE),
     Role.PSYCHOLOGIST: frozenset(_READ_ATTENDANCE),
@@ -74,6 +89,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | _TAKE_ATTENDANCE
         | {"attendance.take_register_any_day", "attendance.oversee_registers"}
         | _READ_CORRECTIONS
+        | _crud(*_CASEWORK)
     ),
     Role.DIRECTOR: frozenset(
         {"programs.use_admin", "programs.view_site"}
@@ -82,6 +98,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | _READ_ATTENDANCE
         | _READ_CORRECTIONS
         | {"attendance.oversee_registers"}
+        | _crud(*_CASEWORK, actions=("view",))
     ),
     Role.VOLUNTEER: frozenset(),
 }

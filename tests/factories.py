@@ -8,8 +8,17 @@ from factory.django import DjangoModelFactory, Password
 
 from attendance.models import Mark, Register, SchoolAbsence
 from children.cnp import build_cnp
-from children.models import Child
-from families.models import Family, Guardian
+from children.models import (
+    CaseNote,
+    Child,
+    CommunityActivity,
+    CounselingSession,
+    FollowUp,
+    MentorAssignment,
+    MentoringSession,
+    SchoolResult,
+)
+from families.models import Family, Guardian, ParentMeeting, SupportGiven
 from programs.models import Enrollment, Group, Program, Role, SchoolYear, Site, User
 
 PASSWORD = "parola-de-test-2026"
@@ -179,3 +188,116 @@ class SchoolAbsenceFactory(DjangoModelFactory):
     month = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     excused_hours = 2
     unexcused_hours = 4
+
+
+class CounselingSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = CounselingSession
+        skip_postgeneration_save = True
+
+    site = factory.SubFactory(SiteFactory)
+    psychologist = factory.SubFactory(
+        UserFactory, role=Role.PSYCHOLOGIST, sites=factory.LazyAttribute(lambda o: [])
+    )
+    date = datetime.date(2026, 10, 5)
+    duration_minutes = 50
+    kind = "individual"
+    summary = "Discuție despre școală; motivat să vină la teme."
+
+    @factory.post_generation
+    def children(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.children.add(*extracted)
+
+
+class CaseNoteFactory(DjangoModelFactory):
+    class Meta:
+        model = CaseNote
+
+    child = factory.SubFactory(ChildFactory)
+    site = factory.SelfAttribute("child.site")
+    date = datetime.date(2026, 10, 6)
+    kind = "home_visit"
+    text = "Vizită la domiciliu: mama lucrează în Italia, copilul stă cu bunica."
+
+
+class FollowUpFactory(DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    child = factory.SubFactory(ChildFactory)
+    site = factory.SelfAttribute("child.site")
+    task = "Sunați dirigintele despre absențe"
+    assignee = factory.SubFactory(UserFactory)
+    due_on = datetime.date(2026, 12, 1)
+
+
+class SchoolResultFactory(DjangoModelFactory):
+    class Meta:
+        model = SchoolResult
+
+    child = factory.SubFactory(ChildFactory)
+    school_year = factory.SubFactory(SchoolYearFactory)
+    period = "module_1"
+    grade = 6
+    general_average = "7.85"
+
+
+class MentorAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = MentorAssignment
+
+    volunteer = factory.SubFactory(UserFactory, role=Role.VOLUNTEER)
+    child = factory.SubFactory(ChildFactory)
+    started_on = datetime.date(2026, 10, 1)
+
+
+class MentoringSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = MentoringSession
+
+    volunteer = factory.SubFactory(UserFactory, role=Role.VOLUNTEER)
+    child = factory.SubFactory(ChildFactory)
+    date = datetime.date(2026, 10, 8)
+    duration_minutes = 60
+    kind = "homework"
+    topic = "Fracții"
+
+
+class CommunityActivityFactory(DjangoModelFactory):
+    class Meta:
+        model = CommunityActivity
+        skip_postgeneration_save = True
+
+    date = datetime.date(2026, 10, 10)
+    kind = "trip"
+    title = "Excursie la Muzeul Antipa"
+
+    @factory.post_generation
+    def sites(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sites.add(*extracted)
+
+
+class ParentMeetingFactory(DjangoModelFactory):
+    class Meta:
+        model = ParentMeeting
+
+    site = factory.SubFactory(SiteFactory)
+    date = datetime.date(2026, 10, 15)
+    kind = "support_group"
+    topic = "Cum îi ajutăm la teme"
+    facilitator = factory.SubFactory(UserFactory)
+
+
+class SupportGivenFactory(DjangoModelFactory):
+    class Meta:
+        model = SupportGiven
+
+    family = factory.SubFactory(FamilyFactory)
+    date = datetime.date(2026, 9, 10)
+    kind = "school_supplies"
+    items = "Ghiozdan, caiete"
+    quantity = 1
+    value_ron = "120.00"
+    given_by = factory.SubFactory(UserFactory)

@@ -11,13 +11,22 @@ from django.urls import reverse
 from programs.models import Role
 from tests.assertions import queries_to_get
 from tests.factories import (
+    CaseNoteFactory,
     ChildFactory,
+    CommunityActivityFactory,
+    CounselingSessionFactory,
     EnrollmentFactory,
     FamilyFactory,
+    FollowUpFactory,
     GroupFactory,
     GuardianFactory,
+    MentorAssignmentFactory,
+    MentoringSessionFactory,
+    ParentMeetingFactory,
     RegisterFactory,
     SchoolAbsenceFactory,
+    SchoolResultFactory,
+    SupportGivenFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +66,42 @@ def _school_absence(site, label):
     return SchoolAbsenceFactory(child=ChildFactory(site=site, family_name=label))
 
 
+def _counseling(site, label):
+    return CounselingSessionFactory(site=site, psychologist__first_name=label)
+
+
+def _case_note(site, label):
+    return CaseNoteFactory(child=ChildFactory(site=site, family_name=label))
+
+
+def _follow_up(site, label):
+    return FollowUpFactory(child=ChildFactory(site=site), task=label)
+
+
+def _school_result(site, label):
+    return SchoolResultFactory(child=ChildFactory(site=site, family_name=label))
+
+
+def _mentor_assignment(site, label):
+    return MentorAssignmentFactory(child=ChildFactory(site=site, family_name=label))
+
+
+def _mentoring_session(site, label):
+    return MentoringSessionFactory(child=ChildFactory(site=site, family_name=label))
+
+
+def _community_activity(site, label):
+    return CommunityActivityFactory(title=label, sites=[site])
+
+
+def _parent_meeting(site, label):
+    return ParentMeetingFactory(site=site, topic=label)
+
+
+def _support(site, label):
+    return SupportGivenFactory(family=FamilyFactory(site=site, name=label))
+
+
 MODELS = {
     "child": Scoped("children_child", _child),
     "family": Scoped("families_family", _family),
@@ -65,6 +110,15 @@ MODELS = {
     "enrollment": Scoped("programs_enrollment", _enrollment),
     "register": Scoped("attendance_register", _register),
     "school_absence": Scoped("attendance_schoolabsence", _school_absence),
+    "counseling": Scoped("children_counselingsession", _counseling),
+    "case_note": Scoped("children_casenote", _case_note),
+    "follow_up": Scoped("children_followup", _follow_up),
+    "school_result": Scoped("children_schoolresult", _school_result),
+    "mentor_assignment": Scoped("children_mentorassignment", _mentor_assignment),
+    "mentoring_session": Scoped("children_mentoringsession", _mentoring_session),
+    "community_activity": Scoped("children_communityactivity", _community_activity),
+    "parent_meeting": Scoped("families_parentmeeting", _parent_meeting),
+    "support": Scoped("families_supportgiven", _support),
 }
 
 

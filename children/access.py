@@ -1,0 +1,10 @@
+"""Who may read what is confidential about a child."""
+
+from programs.models import Role
+
+
+def may_read_confidential_notes(user) -> bool:
+    """Only psychologists read and write confidential counseling notes: not
+    coordinators, not directors, not superusers (a superuser has every
+    permission, so this follows the role, not a permission)."""
+    return bool(user.is_authenticated and user.is_active and user.role == Role.PSYCHOLOGIST)
