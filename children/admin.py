@@ -92,9 +92,8 @@ class ChildCurrentGroupFilter(CurrentYearGroupFilter):
 @admin.register(Child)
 class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     def view_on_site(self, obj: Child) -> str:
-        """The admin's "View on site" button opens the child's attendance history
-        (until the child's own page arrives)."""
-        return reverse("attendance:child", args=[obj.pk])
+        """The admin's "View on site" button opens the child's page."""
+        return reverse("child", args=[obj.pk])
 
     list_display = [
         "family_name",

@@ -13,6 +13,7 @@ from children.validators import validate_cnp
 from programs.fields import RomanianTextField
 from programs.models import (
     CreatedByModel,
+    Role,
     Site,
     SiteScopedQuerySet,
     TimeStampedModel,
@@ -48,6 +49,17 @@ class ChildStatus(models.TextChoices):
 
 
 class ChildQuerySet(SiteScopedQuerySet):
+    def for_user(self, user) -> ChildQuerySet:
+        """A volunteer sees only the children they mentor now; others by site."""
+        queryset = super().for_user(user)
+        if user.is_authenticated and getattr(user, "role", "") == Role.VOLUNTEER:
+            queryset = queryset.filter(
+                pk__in=MentorAssignment.objects.filter(
+                    volunteer=user, ended_on__isnull=True
+                ).values("child_id")
+            )
+        return queryset
+
     def search(self, text: str) -> ChildQuerySet:
         """Children whose names contain every word of ``text``, ignoring
         diacritics and case ("stefan lacatus" finds "Ștefan Lăcătuș")."""

@@ -10,6 +10,7 @@ from inocenti.forms import LoginForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("children/<int:child_id>/", views.child_page, name="child"),
     path(
         "login/",
         auth_views.LoginView.as_view(

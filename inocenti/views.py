@@ -1,18 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from attendance.views import today_context
 from children.models import Child, ChildStatus
-from programs.access import visible_sites
+from inocenti.child_page import child_story
+from programs.access import get_for_user, visible_sites
 from programs.models import Enrollment, Role
 
 # Each role's home. Placeholders say on the page which feature will fill them.
@@ -60,6 +62,19 @@ def _with_counts(sites):
         active_children=Coalesce(Subquery(active_children), 0),
         open_enrollments=Coalesce(Subquery(open_enrollments), 0),
     )
+
+
+@require_GET
+@permission_required("children.view_child", raise_exception=True)
+def child_page(request, child_id: int):
+    """One child's whole story, for the parts the user's role may see."""
+    child = get_for_user(
+        Child.objects.select_related("site", "family", "school_site", "data_consent_by"),
+        request.user,
+        pk=child_id,
+    )
+    story = child_story(request.user, child, today=timezone.localdate())
+    return render(request, "inocenti/child.html", {"story": story, "child": child})
 
 
 @login_not_required

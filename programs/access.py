@@ -79,9 +79,31 @@ _CASEWORK = (
     "families.supportgiven",
 )
 
+# The child's page and the family beside it, for the staff who work with them.
+_READ_CHILDREN = {"children.view_child", "families.view_family", "families.view_guardian"}
+# What the whole team may read of each other's casework (counseling: summaries).
+_READ_CASEWORK = _crud(*_CASEWORK, actions=("view",))
+
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
-    Role.SOCIAL_WORKER: frozenset(_TAKE_ATTENDANCE),
-    Role.PSYCHOLOGIST: frozenset(_READ_ATTENDANCE),
+    Role.SOCIAL_WORKER: frozenset(
+        _TAKE_ATTENDANCE
+        | _READ_CHILDREN
+        | _READ_CASEWORK
+        | _crud(
+            "children.casenote",
+            "children.followup",
+            "children.schoolresult",
+            "children.communityactivity",
+            "families.parentmeeting",
+            "families.supportgiven",
+        )
+    ),
+    Role.PSYCHOLOGIST: frozenset(
+        _READ_ATTENDANCE
+        | _READ_CHILDREN
+        | _READ_CASEWORK
+        | _crud("children.counselingsession", "children.followup", "families.parentmeeting")
+    ),
     Role.COORDINATOR: frozenset(
         {"programs.use_admin", "programs.view_site", "children.import_children"}
         | _crud(*_ORGANISATION, actions=("view",))
@@ -100,7 +122,11 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | {"attendance.oversee_registers"}
         | _crud(*_CASEWORK, actions=("view",))
     ),
-    Role.VOLUNTEER: frozenset(),
+    # Volunteers see only the children assigned to them (``Child.objects.for_user``).
+    Role.VOLUNTEER: frozenset(
+        {"children.view_child", "children.view_mentorassignment"}
+        | _crud("children.mentoringsession", actions=("view", "add", "change"))
+    ),
 }
 
 

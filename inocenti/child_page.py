@@ -1,0 +1,160 @@
+"""The child's page: the whole story of one child, from every app, for the parts
+each role may see. A fixed number of queries, whatever the number of records.
+
+Each section is ``None`` when the user may not see it, so the template only
+displays what it is given. Confidential counseling notes come only for
+psychologists (``children.access.may_read_confidential_notes``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from attendance.models import Mark
+from attendance.roster import ABSENCE_RUN_WARNING
+from attendance.summary import RECENT_DAYS, AttendanceSummary, attendance_summary
+from children.access import may_read_confidential_notes
+from children.models import (
+    CaseNote,
+    Child,
+    CommunityActivity,
+    ConfidentialNote,
+    CounselingSession,
+    FollowUp,
+    MentoringSession,
+    SchoolResult,
+)
+from families.models import Guardian, SupportGiven
+from programs.models import Enrollment, SchoolYear
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: datetime.date
+    kind: str  # a translated label: "Counseling", "Case note"...
+    text: str
+
+
+@dataclass
+class ChildStory:
+    child: Child
+    guardians: list[Guardian] | None = None
+    enrollments: list[Enrollment] | None = None
+    attendance: AttendanceSummary | None = None
+    absent_lately: bool = False
+    school_results: list[SchoolResult] | None = None
+    counseling: list[CounselingSession] | None = None
+    case_notes: list[CaseNote] | None = None
+    follow_ups: list[FollowUp] | None = None
+    support: list[SupportGiven] | None = None
+    mentoring: list[MentoringSession] | None = None
+    activities: list[CommunityActivity] | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
+    story = ChildStory(child=child)
+    if child.family_id:
+        story.guardians = list(Guardian.objects.filter(family_id=child.family_id))
+    story.enrollments = list(
+        child.enrollments.select_related("program", "site", "group").order_by("-started_on")
+    )
+    if user.has_perm("attendance.view_mark"):
+        _attendance(story, child, today)
+    if user.has_perm("children.view_schoolresult"):
+        story.school_results = list(
+            SchoolResult.objects.filter(child=child)
+            .select_related("school_year")
+            .order_by("school_year__starts_on", "period")
+        )
+    if user.has_perm("children.view_counselingsession"):
+        story.counseling = list(
+            child.counseling_sessions.select_related("psychologist").order_by("-date")
+        )
+        notes = {}
+        if may_read_confidential_notes(user):
+            notes = dict(
+                ConfidentialNote.objects.filter(session__children=child).values_list(
+                    "session_id", "text"
+                )
+            )
+        for session in story.counseling:
+            # Loaded only for psychologists; for everyone else there is none.
+            session.confidential_text = notes.get(session.pk)
+    if user.has_perm("children.view_casenote"):
+        story.case_notes = list(
+            CaseNote.objects.about_child(child).select_related("created_by").order_by("-date")
+        )
+    if user.has_perm("children.view_followup"):
+        story.follow_ups = list(
+            FollowUp.objects.about_child(child).open().select_related("assignee")
+        )
+    if user.has_perm("families.view_supportgiven") and child.family_id:
+        story.support = list(
+            SupportGiven.objects.filter(family_id=child.family_id)
+            .select_related("funded_project", "child")
+            .order_by("-date")
+        )
+    if user.has_perm("children.view_mentoringsession"):
+        story.mentoring = list(
+            child.mentoring_sessions.select_related("volunteer").order_by("-date")
+        )
+    if user.has_perm("children.view_communityactivity"):
+        story.activities = list(
+            child.community_activities.prefetch_related(
+                Prefetch("sites", to_attr="site_list")
+            ).order_by("-date")
+        )
+    story.timeline = _timeline(story)
+    return story
+
+
+def _attendance(story: ChildStory, child: Child, today: datetime.date) -> None:
+    year = SchoolYear.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+    year_start = (
+        year.starts_on
+        if year
+        else SchoolYear.for_start_year(today.year if today.month >= 9 else today.year - 1).starts_on
+    )
+    since = min(year_start, today - datetime.timedelta(days=RECENT_DAYS - 1))
+    marks = Mark.objects.held().filter(
+        child=child, register__date__gte=since, register__date__lte=today
+    )
+    story.attendance = attendance_summary(
+        marks.values_list("register__date", "status"), today=today, year_starts_on=year_start
+    )
+    story.absent_lately = story.attendance.consecutive_absences >= ABSENCE_RUN_WARNING
+
+
+def _timeline(story: ChildStory) -> list[TimelineEntry]:
+    """Every dated record of the sections shown, newest first."""
+    entries: list[TimelineEntry] = []
+    for enrollment in story.enrollments or ():
+        entries.append(
+            TimelineEntry(enrollment.started_on, str(_("Enrolled")), str(enrollment.program))
+        )
+        if enrollment.ended_on:
+            entries.append(
+                TimelineEntry(
+                    enrollment.ended_on,
+                    str(_("Enrollment ended")),
+                    enrollment.get_status_display(),
+                )
+            )
+    for session in story.counseling or ():
+        entries.append(
+            TimelineEntry(session.date, str(_("Counseling")), session.get_kind_display())
+        )
+    for note in story.case_notes or ():
+        entries.append(TimelineEntry(note.date, str(_("Case note")), note.get_kind_display()))
+    for support in story.support or ():
+        entries.append(TimelineEntry(support.date, str(_("Support")), support.get_kind_display()))
+    for session in story.mentoring or ():
+        entries.append(TimelineEntry(session.date, str(_("Mentoring")), session.get_kind_display()))
+    for activity in story.activities or ():
+        entries.append(TimelineEntry(activity.date, str(_("Activity")), activity.title))
+    return sorted(entries, key=lambda entry: entry.date, reverse=True)
