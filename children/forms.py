@@ -1,9 +1,13 @@
 """Forms of the children's pages."""
 
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from children import importing
+from children.models import Child, ChildStatus, CounselingSession
+from families.models import Guardian
 from programs.models import Program, Site
 
 
@@ -48,4 +52,76 @@ class ChildImportForm(forms.Form):
         site, program = cleaned.get("site"), cleaned.get("program")
         if site and program and not program.sites.filter(pk=site.pk).exists():
             self.add_error("program", importing.MESSAGES["program_not_at_site"])
+        return cleaned
+
+
+class CounselingSessionForm(forms.ModelForm):
+    """A psychologist's session, with the confidential notes kept apart.
+
+    Children and guardians are those of the psychologist's sites; all of them
+    must be of one site, which becomes the session's.
+    """
+
+    confidential_notes = forms.CharField(
+        label=_("Confidential notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Only psychologists read these. Not shown to anyone else."),
+    )
+
+    class Meta:
+        model = CounselingSession
+        fields = [
+            "date",
+            "duration_minutes",
+            "kind",
+            "children",
+            "guardians",
+            "summary",
+            "follow_up_on",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "follow_up_on": forms.DateInput(attrs={"type": "date"}),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user, today: datetime.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["children"].queryset = (
+            Child.objects.for_user(user)
+            .filter(status=ChildStatus.ACTIVE)
+            .select_related("site")
+            .order_by("family_name", "given_names")
+        )
+        self.fields["guardians"].queryset = (
+            Guardian.objects.for_user(user)
+            .select_related("family")
+            .order_by("family_name", "given_names")
+        )
+        self.fields["date"].widget.attrs["max"] = today.isoformat()
+        if self.instance.pk and hasattr(self.instance, "confidential_note"):
+            self.fields["confidential_notes"].initial = self.instance.confidential_note.text
+
+    def clean_date(self) -> datetime.date:
+        date = self.cleaned_data["date"]
+        if date > self.today:
+            raise forms.ValidationError(_("A session is recorded after it took place."))
+        return date
+
+    def clean(self):
+        cleaned = super().clean()
+        children = list(cleaned.get("children") or [])
+        guardians = list(cleaned.get("guardians") or [])
+        if not children and not guardians and not self.errors.get("children"):
+            raise forms.ValidationError(_("Choose the child, the guardians, or both."))
+        sites = {child.site_id for child in children} | {
+            guardian.family.site_id for guardian in guardians
+        }
+        if len(sites) > 1:
+            raise forms.ValidationError(
+                _("The children and guardians of one session belong to one site.")
+            )
+        self.site_id = next(iter(sites), None)
         return cleaned

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from children.models import Child
+from children.models import Child, ConfidentialNote, CounselingSession
 from programs.models import Enrollment, Group, User
 from programs.services import enrollment_move
 
@@ -43,3 +43,32 @@ def children_move_to_group(
     for child in children:
         enrollment_move(enrollment=open_enrollments[child.pk][0], group=group, on=on, by=by)
     return len(children)
+
+
+@transaction.atomic
+def counseling_session_save(
+    *,
+    session: CounselingSession,
+    site_id: int,
+    children: Iterable[Child],
+    guardians: Iterable,
+    confidential_notes: str,
+    by: User,
+) -> CounselingSession:
+    """Save a session and its confidential notes (an empty text removes them)."""
+    if session.pk is None:
+        session.created_by = by
+        session.psychologist = by
+    session.site_id = site_id
+    session.full_clean(exclude=["children", "guardians"])
+    session.save()
+    session.children.set(children)
+    session.guardians.set(guardians)
+    text = confidential_notes.strip()
+    if text:
+        ConfidentialNote.objects.update_or_create(
+            session=session, defaults={"text": text, "updated_by": by}
+        )
+    else:
+        ConfidentialNote.objects.filter(session=session).delete()
+    return session

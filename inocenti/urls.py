@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from children import counseling_views
 from inocenti import views
 from inocenti.forms import LoginForm
 
@@ -11,6 +12,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("children/<int:child_id>/", views.child_page, name="child"),
+    path("counseling/", counseling_views.counseling_list, name="counseling_list"),
+    path("counseling/new/", counseling_views.counseling_edit, name="counseling_new"),
+    path("counseling/<int:pk>/", counseling_views.counseling_edit, name="counseling_edit"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from attendance.views import today_context
-from children.models import Child, ChildStatus
+from children.models import Child, ChildStatus, CounselingSession
 from inocenti.child_page import child_story
 from programs.access import get_for_user, visible_sites
 from programs.models import Enrollment, Role
@@ -40,6 +40,13 @@ def home(request):
         context["sites"] = _with_counts(sites)
     if user.role == Role.SOCIAL_WORKER:
         context.update(today_context(user))
+    if user.role == Role.PSYCHOLOGIST:
+        context["recent_sessions"] = (
+            CounselingSession.objects.for_user(user)
+            .select_related("psychologist", "site")
+            .prefetch_related("children")
+            .order_by("-date", "-pk")[:10]
+        )
     return render(request, template, context)
 
 

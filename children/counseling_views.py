@@ -1,0 +1,87 @@
+"""The psychologists' pages: their sessions, and the form that records one with
+its confidential notes. Only psychologists use them (the notes are on the form);
+coordinators keep the sessions, without the notes, in the administration pages.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from children.access import may_read_confidential_notes
+from children.forms import CounselingSessionForm
+from children.models import Child, CounselingSession
+from children.services import counseling_session_save
+from programs.access import get_for_user
+
+PAGE_SIZE = 25
+
+
+def _require_psychologist(request: HttpRequest) -> None:
+    if not (
+        may_read_confidential_notes(request.user)
+        and request.user.has_perm("children.change_counselingsession")
+    ):
+        raise PermissionDenied
+
+
+@require_GET
+def counseling_list(request: HttpRequest) -> HttpResponse:
+    _require_psychologist(request)
+    sessions = (
+        CounselingSession.objects.for_user(request.user)
+        .select_related("psychologist", "site")
+        .prefetch_related("children")
+        .order_by("-date", "-pk")
+    )
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "children/counseling_list.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def counseling_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _require_psychologist(request)
+    if pk is None:
+        session = CounselingSession()
+        initial = {"date": timezone.localdate(), "duration_minutes": 50}
+        child_id = request.GET.get("child", "")
+        if child_id.isascii() and child_id.isdigit():
+            initial["children"] = [get_for_user(Child.objects.all(), request.user, pk=child_id)]
+    else:
+        session = get_for_user(
+            CounselingSession.objects.select_related("confidential_note"), request.user, pk=pk
+        )
+        initial = {}
+    form = CounselingSessionForm(
+        request.POST or None,
+        instance=session,
+        initial=initial,
+        user=request.user,
+        today=timezone.localdate(),
+    )
+    if request.method == "POST" and form.is_valid():
+        session = counseling_session_save(
+            session=form.save(commit=False),
+            site_id=form.site_id,
+            children=form.cleaned_data["children"],
+            guardians=form.cleaned_data["guardians"],
+            confidential_notes=form.cleaned_data["confidential_notes"],
+            by=request.user,
+        )
+        messages.success(request, _("The counseling session was saved."))
+        children = list(form.cleaned_data["children"])
+        if len(children) == 1:
+            return redirect("child", child_id=children[0].pk)
+        return redirect("counseling_list")
+    return render(
+        request,
+        "children/counseling_form.html",
+        {"form": form, "session": session},
+        status=400 if request.method == "POST" else 200,
+    )
