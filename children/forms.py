@@ -81,8 +81,9 @@ class CounselingSessionForm(forms.ModelForm):
             "follow_up_on",
         ]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
-            "follow_up_on": forms.DateInput(attrs={"type": "date"}),
+            # A date input takes ISO dates whatever the language of the page.
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "follow_up_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
 

@@ -141,3 +141,9 @@ def test_list_and_home_show_the_sites_sessions(client, psychologist, child, site
     client.force_login(psychologist)
     assert len(client.get(reverse("counseling_list")).context["page"].object_list) == 1
     assert len(client.get("/").context["recent_sessions"]) == 1
+
+
+def test_date_inputs_carry_iso_dates_a_browser_can_show(client, psychologist):
+    client.force_login(psychologist)
+    html = client.get(NEW).content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in html
