@@ -3,12 +3,16 @@
 import datetime
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from children import importing
-from children.models import Child, ChildStatus, CounselingSession
+from children.models import CaseNote, Child, ChildStatus, CounselingSession, FollowUp
 from families.models import Guardian
-from programs.models import Program, Site
+from programs.models import Program, Site, User
+
+# A date input takes ISO dates whatever the language of the page.
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ChildImportForm(forms.Form):
@@ -81,9 +85,8 @@ class CounselingSessionForm(forms.ModelForm):
             "follow_up_on",
         ]
         widgets = {
-            # A date input takes ISO dates whatever the language of the page.
-            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "follow_up_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "date": ISO_DATE,
+            "follow_up_on": ISO_DATE,
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
 
@@ -126,3 +129,45 @@ class CounselingSessionForm(forms.ModelForm):
             )
         self.site_id = next(iter(sites), None)
         return cleaned
+
+
+class CaseNoteForm(forms.ModelForm):
+    class Meta:
+        model = CaseNote
+        fields = ["date", "kind", "text"]
+        widgets = {"date": ISO_DATE, "text": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, today: datetime.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["date"].widget.attrs["max"] = today.isoformat()
+
+    def clean_date(self) -> datetime.date:
+        date = self.cleaned_data["date"]
+        if date > self.today:
+            raise forms.ValidationError(_("A note is written about what has happened."))
+        return date
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = ["task", "assignee", "due_on"]
+        widgets = {"due_on": ISO_DATE}
+
+    def __init__(self, *args, site: Site, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Someone who works at the child's site (or sees every site).
+        self.fields["assignee"].queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(role="")
+            .filter(Q(sites=site) | Q(sees_all_sites=True))
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+
+
+class FollowUpDoneForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

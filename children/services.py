@@ -5,9 +5,10 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from children.models import Child, ConfidentialNote, CounselingSession
+from children.models import CaseNote, Child, ConfidentialNote, CounselingSession, FollowUp
 from programs.models import Enrollment, Group, User
 from programs.services import enrollment_move
 
@@ -72,3 +73,31 @@ def counseling_session_save(
     else:
         ConfidentialNote.objects.filter(session=session).delete()
     return session
+
+
+@transaction.atomic
+def case_note_save(*, note: CaseNote, by: User) -> CaseNote:
+    if note.pk is None:
+        note.created_by = by
+    note.full_clean()
+    note.save()
+    return note
+
+
+@transaction.atomic
+def follow_up_save(*, task: FollowUp, by: User) -> FollowUp:
+    if task.pk is None:
+        task.created_by = by
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
+def follow_up_done(*, task: FollowUp, outcome: str, by: User) -> FollowUp:
+    """Close a task today; whoever closes it, the outcome says what was done."""
+    task.done_on = timezone.localdate()
+    task.outcome = outcome.strip()
+    task.full_clean()
+    task.save(update_fields=["done_on", "outcome", "updated_at"])
+    return task

@@ -54,6 +54,9 @@ class ChildStory:
     mentoring: list[MentoringSession] | None = None
     activities: list[CommunityActivity] | None = None
     timeline: list[TimelineEntry] = field(default_factory=list)
+    may_add_case_note: bool = False
+    may_add_follow_up: bool = False
+    may_record_counseling: bool = False
 
 
 def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
@@ -89,6 +92,15 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
         story.case_notes = list(
             CaseNote.objects.about_child(child).select_related("created_by").order_by("-date")
         )
+        may_change = user.has_perm("children.change_casenote")
+        for note in story.case_notes:
+            # Authors correct their own notes, and only notes about the child.
+            note.editable = may_change and note.created_by_id == user.pk and note.child_id
+    story.may_add_case_note = user.has_perm("children.add_casenote")
+    story.may_add_follow_up = user.has_perm("children.add_followup")
+    story.may_record_counseling = may_read_confidential_notes(user) and user.has_perm(
+        "children.add_counselingsession"
+    )
     if user.has_perm("children.view_followup"):
         story.follow_ups = list(
             FollowUp.objects.about_child(child).open().select_related("assignee")

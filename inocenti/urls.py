@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from children import counseling_views
+from children import casework_views, counseling_views
 from inocenti import views
 from inocenti.forms import LoginForm
 
@@ -12,6 +12,22 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("children/<int:child_id>/", views.child_page, name="child"),
+    path(
+        "children/<int:child_id>/notes/new/",
+        casework_views.case_note_edit,
+        name="case_note_new",
+    ),
+    path(
+        "children/<int:child_id>/notes/<int:pk>/",
+        casework_views.case_note_edit,
+        name="case_note_edit",
+    ),
+    path(
+        "children/<int:child_id>/follow-ups/new/",
+        casework_views.follow_up_new,
+        name="follow_up_new",
+    ),
+    path("follow-ups/<int:pk>/done/", casework_views.follow_up_mark_done, name="follow_up_done"),
     path("counseling/", counseling_views.counseling_list, name="counseling_list"),
     path("counseling/new/", counseling_views.counseling_edit, name="counseling_new"),
     path("counseling/<int:pk>/", counseling_views.counseling_edit, name="counseling_edit"),

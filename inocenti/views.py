@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from attendance.views import today_context
-from children.models import Child, ChildStatus, CounselingSession
+from children.models import Child, ChildStatus, CounselingSession, FollowUp
 from inocenti.child_page import child_story
 from programs.access import get_for_user, visible_sites
 from programs.models import Enrollment, Role
@@ -27,6 +27,10 @@ HOME_TEMPLATES = {
 }
 
 
+# The nearest tasks; the rest wait their turn (or the admin's list).
+FOLLOW_UPS_ON_HOME = 20
+
+
 @require_GET
 def home(request):
     user = request.user
@@ -38,6 +42,16 @@ def home(request):
     context = {"sites": sites}
     if user.role == Role.COORDINATOR:
         context["sites"] = _with_counts(sites)
+    if user.has_perm("children.view_followup"):
+        tasks = list(
+            FollowUp.objects.for_user(user)
+            .open()
+            .filter(assignee=user)
+            .select_related("child", "family")[:FOLLOW_UPS_ON_HOME]
+        )
+        for task in tasks:
+            task.overdue = task.due_on < timezone.localdate()
+        context["my_follow_ups"] = tasks
     if user.role == Role.SOCIAL_WORKER:
         context.update(today_context(user))
     if user.role == Role.PSYCHOLOGIST:

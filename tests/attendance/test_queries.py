@@ -56,7 +56,8 @@ def test_today_page_runs_a_fixed_number_of_queries(
 ):
     enrol(group, size)
     client.force_login(social_worker)
-    with django_assert_max_num_queries(MAX_QUERIES):
+    # Today also lists the user's follow-up tasks: one query more than a register.
+    with django_assert_max_num_queries(MAX_QUERIES + 1):
         assert client.get("/").status_code == 200
 
 
