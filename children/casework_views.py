@@ -1,6 +1,9 @@
-"""Staff pages for the team's records about a child: case notes and follow-up
-tasks. Each starts from the child's page and returns to it; the child is
-looked up among those the user may see (another site's is a 404)."""
+"""Staff pages for the team's records about a child: case notes, follow-up
+tasks, school results, support given to the family, and the volunteers'
+mentoring sessions. Each starts from the child's page (or the volunteer's
+home) and returns there; the child is looked up among those the user may see,
+so another site's child, or for a volunteer a child they do not mentor, is a
+404."""
 
 from __future__ import annotations
 
@@ -12,10 +15,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from children.forms import CaseNoteForm, FollowUpDoneForm, FollowUpForm
-from children.models import CaseNote, Child, FollowUp
-from children.services import case_note_save, follow_up_done, follow_up_save
+from children.forms import (
+    CaseNoteForm,
+    FollowUpDoneForm,
+    FollowUpForm,
+    MentoringSessionForm,
+    SchoolResultForm,
+    SupportGivenForm,
+)
+from children.models import CaseNote, Child, FollowUp, MentoringSession, SchoolResult
+from children.services import (
+    case_note_save,
+    follow_up_done,
+    follow_up_save,
+    mentoring_session_record,
+    school_result_save,
+    support_record,
+)
+from families.models import SupportGiven
 from programs.access import get_for_user
+from programs.models import Role, SchoolYear
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -74,3 +93,53 @@ def follow_up_mark_done(request: HttpRequest, pk: int) -> HttpResponse:
         follow_up_done(task=task, outcome=form.cleaned_data["outcome"], by=request.user)
         messages.success(request, _("Marked as done: %(task)s") % {"task": task.task})
     return redirect("home")
+
+
+@require_http_methods(["GET", "POST"])
+def school_result_new(request: HttpRequest, child_id: int) -> HttpResponse:
+    _require(request, "children.add_schoolresult")
+    child = get_for_user(Child.objects.all(), request.user, pk=child_id)
+    current = SchoolYear.objects.current()
+    result = SchoolResult(child=child, grade=child.grade, school_year=current)
+    form = SchoolResultForm(request.POST or None, instance=result)
+    if request.method == "POST" and form.is_valid():
+        school_result_save(result=form.save(commit=False), by=request.user)
+        messages.success(request, _("The school result was saved."))
+        return redirect("child", child_id=child.pk)
+    return _form_page(request, form, title=_("School result"), child=child)
+
+
+@require_http_methods(["GET", "POST"])
+def support_new(request: HttpRequest, child_id: int) -> HttpResponse:
+    _require(request, "families.add_supportgiven")
+    child = get_for_user(Child.objects.select_related("site", "family"), request.user, pk=child_id)
+    if child.family is None:
+        messages.error(request, _("Record the child's family first: support is given to a family."))
+        return redirect("child", child_id=child.pk)
+    today = timezone.localdate()
+    support = SupportGiven(family=child.family, date=today, given_by=request.user)
+    form = SupportGivenForm(request.POST or None, instance=support, site=child.site, today=today)
+    if request.method == "POST" and form.is_valid():
+        support = form.save(commit=False)
+        support.child = child if form.cleaned_data["for_this_child"] else None
+        support_record(support=support, by=request.user)
+        messages.success(request, _("The support was recorded."))
+        return redirect("child", child_id=child.pk)
+    return _form_page(request, form, title=_("Support given"), child=child)
+
+
+@require_http_methods(["GET", "POST"])
+def mentoring_session_new(request: HttpRequest, child_id: int) -> HttpResponse:
+    """A volunteer records a session with a child they mentor (others are a 404)."""
+    _require(request, "children.add_mentoringsession")
+    if request.user.role != Role.VOLUNTEER:
+        raise PermissionDenied  # coordinators keep others' sessions in the admin
+    child = get_for_user(Child.objects.all(), request.user, pk=child_id)
+    today = timezone.localdate()
+    session = MentoringSession(child=child, date=today, volunteer=request.user)
+    form = MentoringSessionForm(request.POST or None, instance=session, today=today)
+    if request.method == "POST" and form.is_valid():
+        mentoring_session_record(session=form.save(commit=False), by=request.user)
+        messages.success(request, _("The mentoring session was saved."))
+        return redirect("home")
+    return _form_page(request, form, title=_("Mentoring session"), child=child)

@@ -7,9 +7,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from children import importing
-from children.models import CaseNote, Child, ChildStatus, CounselingSession, FollowUp
-from families.models import Guardian
-from programs.models import Program, Site, User
+from children.models import (
+    LAST_QUALIFIER_GRADE,
+    CaseNote,
+    Child,
+    ChildStatus,
+    CounselingSession,
+    FollowUp,
+    MentoringSession,
+    SchoolResult,
+)
+from families.models import Guardian, SupportGiven
+from programs.models import FundedProject, Program, Site, User
 
 # A date input takes ISO dates whatever the language of the page.
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -171,3 +180,77 @@ class FollowUpDoneForm(forms.Form):
     outcome = forms.CharField(
         label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class SchoolResultForm(forms.ModelForm):
+    class Meta:
+        model = SchoolResult
+        fields = [
+            "school_year",
+            "period",
+            "grade",
+            "general_average",
+            "qualifier",
+            "failed_subjects_count",
+            "failed_subjects",
+            "outcome",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        grade, average = cleaned.get("grade"), cleaned.get("general_average")
+        qualifier = cleaned.get("qualifier")
+        if average is not None and not 1 <= average <= 10:
+            self.add_error("general_average", _("An average is between 1 and 10."))
+        if grade is not None and grade <= LAST_QUALIFIER_GRADE:
+            if average is not None:
+                self.add_error("general_average", _("Grades 0–IV get a qualifier, not an average."))
+        elif qualifier:
+            self.add_error("qualifier", _("Qualifiers are given only in grades 0–IV."))
+        return cleaned
+
+
+class SupportGivenForm(forms.ModelForm):
+    for_this_child = forms.BooleanField(
+        label=_("For this child"),
+        required=False,
+        initial=True,
+        help_text=_("Leave unticked for help given to the whole family."),
+    )
+
+    class Meta:
+        model = SupportGiven
+        fields = ["date", "kind", "items", "quantity", "value_ron", "funded_project"]
+        widgets = {"date": ISO_DATE}
+
+    def __init__(self, *args, site: Site, today: datetime.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["funded_project"].queryset = FundedProject.objects.filter(
+            sites=site
+        ).select_related("funder")
+        self.fields["date"].widget.attrs["max"] = today.isoformat()
+
+    def clean_date(self) -> datetime.date:
+        date = self.cleaned_data["date"]
+        if date > self.today:
+            raise forms.ValidationError(_("Record support once it has been given."))
+        return date
+
+
+class MentoringSessionForm(forms.ModelForm):
+    class Meta:
+        model = MentoringSession
+        fields = ["date", "duration_minutes", "kind", "topic"]
+        widgets = {"date": ISO_DATE}
+
+    def __init__(self, *args, today: datetime.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["date"].widget.attrs["max"] = today.isoformat()
+
+    def clean_date(self) -> datetime.date:
+        date = self.cleaned_data["date"]
+        if date > self.today:
+            raise forms.ValidationError(_("A session is recorded after it took place."))
+        return date

@@ -8,7 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from children.models import CaseNote, Child, ConfidentialNote, CounselingSession, FollowUp
+from children.models import (
+    CaseNote,
+    Child,
+    ConfidentialNote,
+    CounselingSession,
+    FollowUp,
+    MentoringSession,
+    SchoolResult,
+)
+from families.models import SupportGiven
 from programs.models import Enrollment, Group, User
 from programs.services import enrollment_move
 
@@ -101,3 +110,31 @@ def follow_up_done(*, task: FollowUp, outcome: str, by: User) -> FollowUp:
     task.full_clean()
     task.save(update_fields=["done_on", "outcome", "updated_at"])
     return task
+
+
+@transaction.atomic
+def school_result_save(*, result: SchoolResult, by: User) -> SchoolResult:
+    if result.pk is None:
+        result.created_by = by
+    result.full_clean()
+    result.save()
+    return result
+
+
+@transaction.atomic
+def support_record(*, support: SupportGiven, by: User) -> SupportGiven:
+    """Record help given to a family (``support.child`` set when it was for one child)."""
+    support.created_by = by
+    support.given_by = by
+    support.full_clean()
+    support.save()
+    return support
+
+
+@transaction.atomic
+def mentoring_session_record(*, session: MentoringSession, by: User) -> MentoringSession:
+    session.created_by = by
+    session.volunteer = by
+    session.full_clean()
+    session.save()
+    return session

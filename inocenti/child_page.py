@@ -56,6 +56,8 @@ class ChildStory:
     timeline: list[TimelineEntry] = field(default_factory=list)
     may_add_case_note: bool = False
     may_add_follow_up: bool = False
+    may_add_school_result: bool = False
+    may_record_support: bool = False
     may_record_counseling: bool = False
 
 
@@ -98,6 +100,8 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
             note.editable = may_change and note.created_by_id == user.pk and note.child_id
     story.may_add_case_note = user.has_perm("children.add_casenote")
     story.may_add_follow_up = user.has_perm("children.add_followup")
+    story.may_add_school_result = user.has_perm("children.add_schoolresult")
+    story.may_record_support = bool(child.family_id and user.has_perm("families.add_supportgiven"))
     story.may_record_counseling = may_read_confidential_notes(user) and user.has_perm(
         "children.add_counselingsession"
     )

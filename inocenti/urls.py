@@ -28,6 +28,17 @@ urlpatterns = [
         name="follow_up_new",
     ),
     path("follow-ups/<int:pk>/done/", casework_views.follow_up_mark_done, name="follow_up_done"),
+    path(
+        "children/<int:child_id>/results/new/",
+        casework_views.school_result_new,
+        name="school_result_new",
+    ),
+    path("children/<int:child_id>/support/new/", casework_views.support_new, name="support_new"),
+    path(
+        "children/<int:child_id>/mentoring/new/",
+        casework_views.mentoring_session_new,
+        name="mentoring_session_new",
+    ),
     path("counseling/", counseling_views.counseling_list, name="counseling_list"),
     path("counseling/new/", counseling_views.counseling_edit, name="counseling_new"),
     path("counseling/<int:pk>/", counseling_views.counseling_edit, name="counseling_edit"),

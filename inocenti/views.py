@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from attendance.views import today_context
-from children.models import Child, ChildStatus, CounselingSession, FollowUp
+from children.models import Child, ChildStatus, CounselingSession, FollowUp, MentoringSession
 from inocenti.child_page import child_story
 from programs.access import get_for_user, visible_sites
 from programs.models import Enrollment, Role
@@ -54,6 +54,15 @@ def home(request):
         context["my_follow_ups"] = tasks
     if user.role == Role.SOCIAL_WORKER:
         context.update(today_context(user))
+    if user.role == Role.VOLUNTEER:
+        context["mentored"] = list(
+            Child.objects.for_user(user).select_related("site").order_by("family_name")
+        )
+        context["recent_mentoring"] = (
+            MentoringSession.objects.filter(volunteer=user)
+            .select_related("child")
+            .order_by("-date", "-pk")[:10]
+        )
     if user.role == Role.PSYCHOLOGIST:
         context["recent_sessions"] = (
             CounselingSession.objects.for_user(user)

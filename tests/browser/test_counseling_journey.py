@@ -47,7 +47,9 @@ def test_confidential_notes_stay_with_the_psychologist(page: Page, live_server):
     expect(page.get_by_role("alert")).to_contain_text("salvată cu succes")
     expect(page.get_by_test_id("child-name")).to_have_text("Căldăraru Ionuț")
     expect(page.get_by_test_id("confidential-note")).to_contain_text(SECRET)
-    page.get_by_test_id("logout").evaluate("button => button.click()")
+    page.get_by_role("button", name="Meniu").click()
+    page.get_by_test_id("logout").click()
+    expect(page).to_have_url(f"{live_server.url}/login/")
 
     _log_in(page, live_server.url, "asistent")
     page.goto(f"{live_server.url}/children/{child.pk}/")
