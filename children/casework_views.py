@@ -8,24 +8,36 @@ so another site's child, or for a volunteer a child they do not mentor, is a
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from children.forms import (
     CaseNoteForm,
+    CommunityActivityForm,
     FollowUpDoneForm,
     FollowUpForm,
     MentoringSessionForm,
     SchoolResultForm,
     SupportGivenForm,
 )
-from children.models import CaseNote, Child, FollowUp, MentoringSession, SchoolResult
+from children.models import (
+    CaseNote,
+    Child,
+    CommunityActivity,
+    FollowUp,
+    MentoringSession,
+    SchoolResult,
+)
 from children.services import (
     case_note_save,
+    community_activity_save,
     follow_up_done,
     follow_up_save,
     mentoring_session_record,
@@ -35,6 +47,8 @@ from children.services import (
 from families.models import SupportGiven
 from programs.access import get_for_user
 from programs.models import Role, SchoolYear
+
+PAGE_SIZE = 25
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -143,3 +157,41 @@ def mentoring_session_new(request: HttpRequest, child_id: int) -> HttpResponse:
         messages.success(request, _("The mentoring session was saved."))
         return redirect("home")
     return _form_page(request, form, title=_("Mentoring session"), child=child)
+
+
+@require_GET
+@permission_required("children.view_communityactivity", raise_exception=True)
+def activity_list(request: HttpRequest) -> HttpResponse:
+    activities = (
+        CommunityActivity.objects.for_user(request.user)
+        .annotate(participants=Count("children", distinct=True))
+        .prefetch_related("sites")
+        .order_by("-date", "-pk")
+    )
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "children/activity_list.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("children.change_communityactivity", raise_exception=True)
+def activity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if pk is None:
+        activity = CommunityActivity(date=timezone.localdate())
+    else:
+        activity = get_for_user(CommunityActivity.objects.all(), request.user, pk=pk)
+    form = CommunityActivityForm(request.POST or None, instance=activity, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        community_activity_save(form=form, by=request.user)
+        messages.success(request, _("The activity was saved."))
+        return redirect("activity_list")
+    return render(
+        request,
+        "_record_form.html",
+        {
+            "form": form,
+            "title": _("Outdoor or community activity"),
+            "back_url": "activity_list",
+            "back_label": _("All activities"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

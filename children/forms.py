@@ -12,6 +12,7 @@ from children.models import (
     CaseNote,
     Child,
     ChildStatus,
+    CommunityActivity,
     CounselingSession,
     FollowUp,
     MentoringSession,
@@ -254,3 +255,38 @@ class MentoringSessionForm(forms.ModelForm):
         if date > self.today:
             raise forms.ValidationError(_("A session is recorded after it took place."))
         return date
+
+
+class CommunityActivityForm(forms.ModelForm):
+    class Meta:
+        model = CommunityActivity
+        fields = ["date", "sites", "kind", "title", "description", "children", "volunteers"]
+        widgets = {
+            "date": ISO_DATE,
+            "sites": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        sites = Site.objects.for_user(user).filter(is_active=True)
+        self.fields["sites"].queryset = sites
+        self.fields["children"].queryset = (
+            Child.objects.for_user(user)
+            .filter(status=ChildStatus.ACTIVE)
+            .order_by("family_name", "given_names")
+        )
+        self.fields["volunteers"].queryset = (
+            User.objects.filter(is_active=True, role="volunteer", sites__in=sites)
+            .distinct()
+            .order_by("first_name")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        site_ids = {site.pk for site in cleaned.get("sites") or ()}
+        if site_ids and any(
+            child.site_id not in site_ids for child in cleaned.get("children") or ()
+        ):
+            self.add_error("children", _("Choose children of the activity's sites."))
+        return cleaned

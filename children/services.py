@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from children.models import (
     CaseNote,
     Child,
+    CommunityActivity,
     ConfidentialNote,
     CounselingSession,
     FollowUp,
@@ -138,3 +139,15 @@ def mentoring_session_record(*, session: MentoringSession, by: User) -> Mentorin
     session.full_clean()
     session.save()
     return session
+
+
+@transaction.atomic
+def community_activity_save(*, form, by: User) -> CommunityActivity:
+    """Save an activity from its validated form, with its sites and participants."""
+    activity = form.save(commit=False)
+    if activity.pk is None:
+        activity.created_by = by
+    activity.full_clean()
+    activity.save()
+    form.save_m2m()
+    return activity

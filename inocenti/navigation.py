@@ -19,6 +19,10 @@ def nav_items(request) -> list[NavItem]:
         return []
     entries = [(_("Home"), reverse("home"))]
     # Feature issues add their pages here, each behind the permission its view checks.
+    if user.has_perm("families.view_parentmeeting") and user.role:
+        entries.append((_("Parent meetings"), reverse("parent_meeting_list")))
+    if user.has_perm("children.view_communityactivity") and user.role:
+        entries.append((_("Activities"), reverse("activity_list")))
     if user.has_perm("attendance.oversee_registers"):
         entries.append((_("Registers not taken"), reverse("attendance:missing")))
     if user.has_perm("programs.use_admin"):

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from children import casework_views, counseling_views
+from families import views as family_views
 from inocenti import views
 from inocenti.forms import LoginForm
 
@@ -39,6 +40,12 @@ urlpatterns = [
         casework_views.mentoring_session_new,
         name="mentoring_session_new",
     ),
+    path("parent-meetings/", family_views.parent_meeting_list, name="parent_meeting_list"),
+    path("parent-meetings/new/", family_views.parent_meeting_edit, name="parent_meeting_new"),
+    path("parent-meetings/<int:pk>/", family_views.parent_meeting_edit, name="parent_meeting_edit"),
+    path("activities/", casework_views.activity_list, name="activity_list"),
+    path("activities/new/", casework_views.activity_edit, name="activity_new"),
+    path("activities/<int:pk>/", casework_views.activity_edit, name="activity_edit"),
     path("counseling/", counseling_views.counseling_list, name="counseling_list"),
     path("counseling/new/", counseling_views.counseling_edit, name="counseling_new"),
     path("counseling/<int:pk>/", counseling_views.counseling_edit, name="counseling_edit"),

@@ -1,0 +1,57 @@
+"""Forms of the families' pages."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from families.models import Guardian, ParentMeeting
+from programs.models import Site, User
+
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ParentMeetingForm(forms.ModelForm):
+    """A meeting at one of the user's sites, with guardians of that site's families."""
+
+    class Meta:
+        model = ParentMeeting
+        fields = ["site", "date", "kind", "topic", "facilitator", "attendees", "support", "notes"]
+        widgets = {"date": ISO_DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, today: datetime.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        sites = Site.objects.for_user(user).filter(is_active=True)
+        self.fields["site"].queryset = sites
+        self.fields["facilitator"].queryset = (
+            User.objects.filter(is_active=True, sites__in=sites).exclude(role="").distinct()
+        )
+        self.fields["attendees"].queryset = (
+            Guardian.objects.for_user(user)
+            .select_related("family")
+            .order_by("family_name", "given_names")
+        )
+        self.fields["date"].widget.attrs["max"] = today.isoformat()
+
+    def clean_date(self) -> datetime.date:
+        date = self.cleaned_data["date"]
+        if date > self.today:
+            raise forms.ValidationError(_("A meeting is recorded after it took place."))
+        return date
+
+    def clean(self):
+        cleaned = super().clean()
+        site = cleaned.get("site")
+        strangers = [
+            guardian
+            for guardian in cleaned.get("attendees") or ()
+            if site and guardian.family.site_id != site.pk
+        ]
+        if strangers:
+            self.add_error(
+                "attendees", _("Choose guardians of families followed by the meeting's site.")
+            )
+        return cleaned
