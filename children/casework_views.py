@@ -110,11 +110,16 @@ def follow_up_mark_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def school_result_new(request: HttpRequest, child_id: int) -> HttpResponse:
-    _require(request, "children.add_schoolresult")
+def school_result_edit(request: HttpRequest, child_id: int, pk: int | None = None) -> HttpResponse:
     child = get_for_user(Child.objects.all(), request.user, pk=child_id)
-    current = SchoolYear.objects.current()
-    result = SchoolResult(child=child, grade=child.grade, school_year=current)
+    if pk is None:
+        _require(request, "children.add_schoolresult")
+        result = SchoolResult(
+            child=child, grade=child.grade, school_year=SchoolYear.objects.current()
+        )
+    else:
+        _require(request, "children.change_schoolresult")
+        result = get_for_user(SchoolResult.objects.filter(child=child), request.user, pk=pk)
     form = SchoolResultForm(request.POST or None, instance=result)
     if request.method == "POST" and form.is_valid():
         school_result_save(result=form.save(commit=False), by=request.user)
@@ -124,15 +129,29 @@ def school_result_new(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def support_new(request: HttpRequest, child_id: int) -> HttpResponse:
-    _require(request, "families.add_supportgiven")
+def support_edit(request: HttpRequest, child_id: int, pk: int | None = None) -> HttpResponse:
     child = get_for_user(Child.objects.select_related("site", "family"), request.user, pk=child_id)
     if child.family is None:
         messages.error(request, _("Record the child's family first: support is given to a family."))
         return redirect("child", child_id=child.pk)
     today = timezone.localdate()
-    support = SupportGiven(family=child.family, date=today, given_by=request.user)
-    form = SupportGivenForm(request.POST or None, instance=support, site=child.site, today=today)
+    if pk is None:
+        _require(request, "families.add_supportgiven")
+        support = SupportGiven(family=child.family, date=today, given_by=request.user)
+    else:
+        _require(request, "families.change_supportgiven")
+        support = get_for_user(
+            SupportGiven.objects.filter(family=child.family, given_by=request.user),
+            request.user,
+            pk=pk,
+        )
+    form = SupportGivenForm(
+        request.POST or None,
+        instance=support,
+        site=child.site,
+        today=today,
+        initial={"for_this_child": support.pk is None or support.child_id == child.pk},
+    )
     if request.method == "POST" and form.is_valid():
         support = form.save(commit=False)
         support.child = child if form.cleaned_data["for_this_child"] else None
@@ -143,14 +162,24 @@ def support_new(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def mentoring_session_new(request: HttpRequest, child_id: int) -> HttpResponse:
-    """A volunteer records a session with a child they mentor (others are a 404)."""
+def mentoring_session_edit(
+    request: HttpRequest, child_id: int, pk: int | None = None
+) -> HttpResponse:
+    """A volunteer records (or corrects) a session with a child they mentor;
+    other children are a 404 for them."""
     _require(request, "children.add_mentoringsession")
     if request.user.role != Role.VOLUNTEER:
         raise PermissionDenied  # coordinators keep others' sessions in the admin
     child = get_for_user(Child.objects.all(), request.user, pk=child_id)
     today = timezone.localdate()
-    session = MentoringSession(child=child, date=today, volunteer=request.user)
+    if pk is None:
+        session = MentoringSession(child=child, date=today, volunteer=request.user)
+    else:
+        session = get_for_user(
+            MentoringSession.objects.filter(child=child, volunteer=request.user),
+            request.user,
+            pk=pk,
+        )
     form = MentoringSessionForm(request.POST or None, instance=session, today=today)
     if request.method == "POST" and form.is_valid():
         mentoring_session_record(session=form.save(commit=False), by=request.user)

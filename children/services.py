@@ -125,8 +125,9 @@ def school_result_save(*, result: SchoolResult, by: User) -> SchoolResult:
 @transaction.atomic
 def support_record(*, support: SupportGiven, by: User) -> SupportGiven:
     """Record help given to a family (``support.child`` set when it was for one child)."""
-    support.created_by = by
-    support.given_by = by
+    if support.pk is None:
+        support.created_by = by
+        support.given_by = by
     support.full_clean()
     support.save()
     return support
@@ -134,8 +135,9 @@ def support_record(*, support: SupportGiven, by: User) -> SupportGiven:
 
 @transaction.atomic
 def mentoring_session_record(*, session: MentoringSession, by: User) -> MentoringSession:
-    session.created_by = by
-    session.volunteer = by
+    if session.pk is None:
+        session.created_by = by
+        session.volunteer = by
     session.full_clean()
     session.save()
     return session

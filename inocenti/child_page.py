@@ -26,6 +26,7 @@ from children.models import (
     CounselingSession,
     FollowUp,
     MentoringSession,
+    ResultPeriod,
     SchoolResult,
 )
 from families.models import Guardian, SupportGiven
@@ -76,6 +77,10 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
             .select_related("school_year")
             .order_by("school_year__starts_on", "period")
         )
+        _mark_trend(story.school_results)
+        may_change = user.has_perm("children.change_schoolresult")
+        for result in story.school_results:
+            result.editable = may_change
     if user.has_perm("children.view_counselingsession"):
         story.counseling = list(
             child.counseling_sessions.select_related("psychologist").order_by("-date")
@@ -115,6 +120,11 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
             .select_related("funded_project", "child")
             .order_by("-date")
         )
+        may_change = user.has_perm("families.change_supportgiven")
+        for support in story.support:
+            # Whoever gave it corrects it; from this child's page, only the
+            # family's help recorded here (coordinators have the admin).
+            support.editable = may_change and support.given_by_id == user.pk
     if user.has_perm("children.view_mentoringsession"):
         story.mentoring = list(
             child.mentoring_sessions.select_related("volunteer").order_by("-date")
@@ -127,6 +137,20 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
         )
     story.timeline = _timeline(story)
     return story
+
+
+def _mark_trend(results: list[SchoolResult]) -> None:
+    """Each average's direction against the previous one: "up", "down", "same"
+    or "" (no average to compare). Qualifiers and Baccalaureate exams apart."""
+    previous = None
+    for result in results:
+        result.trend = ""
+        if result.general_average is None or result.period in ResultPeriod.baccalaureate():
+            continue
+        if previous is not None:
+            difference = result.general_average - previous
+            result.trend = "up" if difference > 0 else "down" if difference < 0 else "same"
+        previous = result.general_average
 
 
 def _attendance(story: ChildStory, child: Child, today: datetime.date) -> None:

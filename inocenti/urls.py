@@ -31,14 +31,29 @@ urlpatterns = [
     path("follow-ups/<int:pk>/done/", casework_views.follow_up_mark_done, name="follow_up_done"),
     path(
         "children/<int:child_id>/results/new/",
-        casework_views.school_result_new,
+        casework_views.school_result_edit,
         name="school_result_new",
     ),
-    path("children/<int:child_id>/support/new/", casework_views.support_new, name="support_new"),
+    path(
+        "children/<int:child_id>/results/<int:pk>/",
+        casework_views.school_result_edit,
+        name="school_result_edit",
+    ),
+    path("children/<int:child_id>/support/new/", casework_views.support_edit, name="support_new"),
+    path(
+        "children/<int:child_id>/support/<int:pk>/",
+        casework_views.support_edit,
+        name="support_edit",
+    ),
     path(
         "children/<int:child_id>/mentoring/new/",
-        casework_views.mentoring_session_new,
+        casework_views.mentoring_session_edit,
         name="mentoring_session_new",
+    ),
+    path(
+        "children/<int:child_id>/mentoring/<int:pk>/",
+        casework_views.mentoring_session_edit,
+        name="mentoring_session_edit",
     ),
     path("parent-meetings/", family_views.parent_meeting_list, name="parent_meeting_list"),
     path("parent-meetings/new/", family_views.parent_meeting_edit, name="parent_meeting_new"),

@@ -172,3 +172,45 @@ def test_another_sites_child_is_404_on_every_form(client, social_worker, site_b)
     client.force_login(social_worker)
     for name in ("school_result_new", "support_new"):
         assert client.get(reverse(name, args=[stranger.pk])).status_code == 404
+
+
+def test_results_and_support_are_corrected_from_the_childs_page(
+    client, social_worker, child, year, site_a
+):
+    client.force_login(social_worker)
+    client.post(reverse("school_result_new", args=[child.pk]), _result(year))
+    result = SchoolResult.objects.get()
+    url = reverse("school_result_edit", args=[child.pk, result.pk])
+    assert url in client.get(reverse("child", args=[child.pk])).content.decode()
+    assert client.post(url, _result(year, general_average="9.10")).status_code == 302
+    result.refresh_from_db()
+    assert result.general_average == Decimal("9.10")
+
+    data = {"date": timezone.localdate().isoformat(), "kind": "food", "quantity": "2"}
+    client.post(reverse("support_new", args=[child.pk]), data)
+    support = SupportGiven.objects.get()
+    edit = reverse("support_edit", args=[child.pk, support.pk])
+    assert client.post(edit, {**data, "quantity": "3"}).status_code == 302
+    support.refresh_from_db()
+    assert support.quantity == 3
+    # Someone else's record of support is not theirs to correct.
+    client.force_login(UserFactory(role=Role.SOCIAL_WORKER, sites=[site_a]))
+    assert client.post(edit, {**data, "quantity": "9"}).status_code == 404
+
+
+def test_a_volunteer_corrects_only_their_own_sessions(client, child, site_a):
+    volunteer = UserFactory(role=Role.VOLUNTEER, sites=[site_a])
+    MentorAssignmentFactory(volunteer=volunteer, child=child)
+    client.force_login(volunteer)
+    data = {"date": timezone.localdate().isoformat(), "duration_minutes": "60", "kind": "homework"}
+    client.post(reverse("mentoring_session_new", args=[child.pk]), data)
+    session = MentoringSession.objects.get()
+    edit = reverse("mentoring_session_edit", args=[child.pk, session.pk])
+    assert edit in client.get("/").content.decode()
+    assert client.post(edit, {**data, "topic": "Ecuații"}).status_code == 302
+    session.refresh_from_db()
+    assert session.topic == "Ecuații"
+    other = UserFactory(role=Role.VOLUNTEER, sites=[site_a])
+    MentorAssignmentFactory(volunteer=other, child=child)
+    client.force_login(other)
+    assert client.post(edit, {**data, "topic": "x"}).status_code == 404

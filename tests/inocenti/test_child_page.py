@@ -133,3 +133,16 @@ def test_queries_do_not_grow_with_the_records(client, child, role, django_assert
     with_3 = queries_to_get(client, _url(child))
     _records(child, 57, start_year=2020)
     assert queries_to_get(client, _url(child)) == with_3
+
+
+def test_school_results_show_their_trend(client, child):
+    from decimal import Decimal
+
+    year = SchoolYearFactory(start_year=2024)
+    for period, average in [("module_1", "7.00"), ("module_2", "8.10"), ("module_3", "6.50")]:
+        SchoolResultFactory(
+            child=child, school_year=year, period=period, general_average=Decimal(average)
+        )
+    client.force_login(_user(Role.SOCIAL_WORKER, child.site))
+    results = client.get(_url(child)).context["story"].school_results
+    assert [r.trend for r in results] == ["", "up", "down"]
