@@ -1,6 +1,6 @@
 """Who may read what is confidential about a child."""
 
-from programs.models import Role
+from programs.models import Role, sees_every_site
 
 
 def may_read_confidential_notes(user) -> bool:
@@ -8,3 +8,10 @@ def may_read_confidential_notes(user) -> bool:
     coordinators, not directors, not superusers (a superuser has every
     permission, so this follows the role, not a permission)."""
     return bool(user.is_authenticated and user.is_active and user.role == Role.PSYCHOLOGIST)
+
+
+def hidden_sites_of(activity, user) -> bool:
+    """Does this multi-site activity involve a site the user may not see?"""
+    if sees_every_site(user):
+        return False
+    return activity.sites.exclude(pk__in=user.sites.all()).exists()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from children import views
+from children.access import hidden_sites_of
 from children.models import (
     CaseNote,
     Child,
@@ -357,6 +358,13 @@ class MentoringSessionAdmin(RecordedByAdminMixin, SiteScopedAdmin):
 
 @admin.register(CommunityActivity)
 class CommunityActivityAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+    def has_change_permission(self, request, obj=None) -> bool:
+        # An activity shared with a site the user cannot see would lose that
+        # site and its children on saving: it is read-only for them.
+        return super().has_change_permission(request, obj) and (
+            obj is None or not hidden_sites_of(obj, request.user)
+        )
+
     list_display = ["date", "title", "kind"]
     list_filter = ["kind"]
     date_hierarchy = "date"

@@ -11,13 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from children.access import hidden_sites_of
 from children.forms import (
     CaseNoteForm,
     CommunityActivityForm,
@@ -46,6 +47,7 @@ from children.services import (
 )
 from families.models import SupportGiven
 from programs.access import get_for_user
+from programs.forms import saved
 from programs.models import Role, SchoolYear
 
 PAGE_SIZE = 25
@@ -77,9 +79,16 @@ def case_note_edit(request: HttpRequest, child_id: int, pk: int | None = None) -
         if note.created_by_id != request.user.pk:
             # A note is its author's account of what happened.
             raise PermissionDenied
-    form = CaseNoteForm(request.POST or None, instance=note, today=timezone.localdate())
-    if request.method == "POST" and form.is_valid():
-        case_note_save(note=form.save(commit=False), by=request.user)
+    form = CaseNoteForm(
+        request.POST if request.method == "POST" else None,
+        instance=note,
+        today=timezone.localdate(),
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(form, lambda: case_note_save(note=form.save(commit=False), by=request.user))
+    ):
         messages.success(request, _("The case note was saved."))
         return redirect("child", child_id=child.pk)
     return _form_page(request, form, title=_("Case note"), child=child)
@@ -90,9 +99,14 @@ def follow_up_new(request: HttpRequest, child_id: int) -> HttpResponse:
     _require(request, "children.add_followup")
     child = get_for_user(Child.objects.select_related("site"), request.user, pk=child_id)
     task = FollowUp(child=child, site_id=child.site_id, assignee=request.user)
-    form = FollowUpForm(request.POST or None, instance=task, site=child.site)
-    if request.method == "POST" and form.is_valid():
-        follow_up_save(task=form.save(commit=False), by=request.user)
+    form = FollowUpForm(
+        request.POST if request.method == "POST" else None, instance=task, site=child.site
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(form, lambda: follow_up_save(task=form.save(commit=False), by=request.user))
+    ):
         messages.success(request, _("The follow-up task was saved."))
         return redirect("child", child_id=child.pk)
     return _form_page(request, form, title=_("New follow-up task"), child=child)
@@ -101,7 +115,10 @@ def follow_up_new(request: HttpRequest, child_id: int) -> HttpResponse:
 @require_POST
 def follow_up_mark_done(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "children.change_followup")
-    task = get_for_user(FollowUp.objects.open(), request.user, pk=pk)
+    tasks = FollowUp.objects.open()
+    if request.user.role != Role.COORDINATOR:
+        tasks = tasks.filter(assignee=request.user)  # coordinators close anyone's
+    task = get_for_user(tasks, request.user, pk=pk)
     form = FollowUpDoneForm(request.POST)
     if form.is_valid():
         follow_up_done(task=task, outcome=form.cleaned_data["outcome"], by=request.user)
@@ -120,9 +137,12 @@ def school_result_edit(request: HttpRequest, child_id: int, pk: int | None = Non
     else:
         _require(request, "children.change_schoolresult")
         result = get_for_user(SchoolResult.objects.filter(child=child), request.user, pk=pk)
-    form = SchoolResultForm(request.POST or None, instance=result)
-    if request.method == "POST" and form.is_valid():
-        school_result_save(result=form.save(commit=False), by=request.user)
+    form = SchoolResultForm(request.POST if request.method == "POST" else None, instance=result)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(form, lambda: school_result_save(result=form.save(commit=False), by=request.user))
+    ):
         messages.success(request, _("The school result was saved."))
         return redirect("child", child_id=child.pk)
     return _form_page(request, form, title=_("School result"), child=child)
@@ -141,12 +161,14 @@ def support_edit(request: HttpRequest, child_id: int, pk: int | None = None) -> 
     else:
         _require(request, "families.change_supportgiven")
         support = get_for_user(
-            SupportGiven.objects.filter(family=child.family, given_by=request.user),
+            SupportGiven.objects.filter(
+                Q(child=child) | Q(child__isnull=True), family=child.family, given_by=request.user
+            ),
             request.user,
             pk=pk,
         )
     form = SupportGivenForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         instance=support,
         site=child.site,
         today=today,
@@ -155,7 +177,11 @@ def support_edit(request: HttpRequest, child_id: int, pk: int | None = None) -> 
     if request.method == "POST" and form.is_valid():
         support = form.save(commit=False)
         support.child = child if form.cleaned_data["for_this_child"] else None
-        support_record(support=support, by=request.user)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(form, lambda: support_record(support=support, by=request.user))
+    ):
         messages.success(request, _("The support was recorded."))
         return redirect("child", child_id=child.pk)
     return _form_page(request, form, title=_("Support given"), child=child)
@@ -180,9 +206,17 @@ def mentoring_session_edit(
             request.user,
             pk=pk,
         )
-    form = MentoringSessionForm(request.POST or None, instance=session, today=today)
-    if request.method == "POST" and form.is_valid():
-        mentoring_session_record(session=form.save(commit=False), by=request.user)
+    form = MentoringSessionForm(
+        request.POST if request.method == "POST" else None, instance=session, today=today
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(
+            form,
+            lambda: mentoring_session_record(session=form.save(commit=False), by=request.user),
+        )
+    ):
         messages.success(request, _("The mentoring session was saved."))
         return redirect("home")
     return _form_page(request, form, title=_("Mentoring session"), child=child)
@@ -208,9 +242,16 @@ def activity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         activity = CommunityActivity(date=timezone.localdate())
     else:
         activity = get_for_user(CommunityActivity.objects.all(), request.user, pk=pk)
-    form = CommunityActivityForm(request.POST or None, instance=activity, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        community_activity_save(form=form, by=request.user)
+        if hidden_sites_of(activity, request.user):
+            raise PermissionDenied  # saving would drop the other sites' part
+    form = CommunityActivityForm(
+        request.POST if request.method == "POST" else None, instance=activity, user=request.user
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(form, lambda: community_activity_save(form=form, by=request.user))
+    ):
         messages.success(request, _("The activity was saved."))
         return redirect("activity_list")
     return render(

@@ -19,6 +19,7 @@ from children.forms import CounselingSessionForm
 from children.models import Child, CounselingSession
 from children.services import counseling_session_save
 from programs.access import get_for_user
+from programs.forms import saved
 
 PAGE_SIZE = 25
 
@@ -57,23 +58,32 @@ def counseling_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         session = get_for_user(
             CounselingSession.objects.select_related("confidential_note"), request.user, pk=pk
         )
+        if session.psychologist_id != request.user.pk:
+            # A psychologist's notes are theirs: colleagues read them, do not rewrite them.
+            raise PermissionDenied
         initial = {}
     form = CounselingSessionForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         instance=session,
         initial=initial,
         user=request.user,
         today=timezone.localdate(),
     )
-    if request.method == "POST" and form.is_valid():
-        session = counseling_session_save(
-            session=form.save(commit=False),
-            site_id=form.site_id,
-            children=form.cleaned_data["children"],
-            guardians=form.cleaned_data["guardians"],
-            confidential_notes=form.cleaned_data["confidential_notes"],
-            by=request.user,
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(
+            form,
+            lambda: counseling_session_save(
+                session=form.save(commit=False),
+                site_id=form.site_id,
+                children=form.cleaned_data["children"],
+                guardians=form.cleaned_data["guardians"],
+                confidential_notes=form.cleaned_data["confidential_notes"],
+                by=request.user,
+            ),
         )
+    ):
         messages.success(request, _("The counseling session was saved."))
         children = list(form.cleaned_data["children"])
         if len(children) == 1:

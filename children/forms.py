@@ -19,10 +19,21 @@ from children.models import (
     SchoolResult,
 )
 from families.models import Guardian, SupportGiven
-from programs.models import FundedProject, Program, Site, User
+from programs.models import FundedProject, Program, Role, Site, User
+
+# Who may be given a follow-up task: those who see it on their home and close it.
+FOLLOW_UP_ROLES = (Role.SOCIAL_WORKER, Role.PSYCHOLOGIST, Role.COORDINATOR)
 
 # A date input takes ISO dates whatever the language of the page.
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _choosable_children(user, instance):
+    """Active children the user may see, plus those the record already names."""
+    condition = Q(pk__in=Child.objects.for_user(user).filter(status=ChildStatus.ACTIVE))
+    if instance.pk:
+        condition |= Q(pk__in=instance.children.values("pk"))
+    return Child.objects.filter(condition)
 
 
 class ChildImportForm(forms.Form):
@@ -103,9 +114,10 @@ class CounselingSessionForm(forms.ModelForm):
     def __init__(self, *args, user, today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        # Active children of the user's sites, and whoever the session already has
+        # (a child may have left since): an edit must not drop anyone unseen.
         self.fields["children"].queryset = (
-            Child.objects.for_user(user)
-            .filter(status=ChildStatus.ACTIVE)
+            _choosable_children(user, self.instance)
             .select_related("site")
             .order_by("family_name", "given_names")
         )
@@ -128,7 +140,7 @@ class CounselingSessionForm(forms.ModelForm):
         cleaned = super().clean()
         children = list(cleaned.get("children") or [])
         guardians = list(cleaned.get("guardians") or [])
-        if not children and not guardians and not self.errors.get("children"):
+        if not children and not guardians and not self.errors:
             raise forms.ValidationError(_("Choose the child, the guardians, or both."))
         sites = {child.site_id for child in children} | {
             guardian.family.site_id for guardian in guardians
@@ -167,11 +179,9 @@ class FollowUpForm(forms.ModelForm):
 
     def __init__(self, *args, site: Site, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Someone who works at the child's site (or sees every site).
+        # Someone of the child's site whose role sees and closes follow-ups.
         self.fields["assignee"].queryset = (
-            User.objects.filter(is_active=True)
-            .exclude(role="")
-            .filter(Q(sites=site) | Q(sees_all_sites=True))
+            User.objects.filter(is_active=True, role__in=FOLLOW_UP_ROLES, sites=site)
             .distinct()
             .order_by("first_name", "last_name")
         )
@@ -199,6 +209,20 @@ class SchoolResultForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # The child is not on the form, so Django's unique check skips it.
+        if (
+            SchoolResult.objects.filter(
+                child_id=self.instance.child_id,
+                school_year=cleaned.get("school_year"),
+                period=cleaned.get("period"),
+            )
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error(
+                "period",
+                _("This child already has a result for this period of the school year."),
+            )
         grade, average = cleaned.get("grade"), cleaned.get("general_average")
         qualifier = cleaned.get("qualifier")
         if average is not None and not 1 <= average <= 10:
@@ -270,14 +294,14 @@ class CommunityActivityForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         sites = Site.objects.for_user(user).filter(is_active=True)
+        # The activity's own participants stay choosable (a child may have left
+        # since); the view refuses activities of sites the user cannot all see.
         self.fields["sites"].queryset = sites
-        self.fields["children"].queryset = (
-            Child.objects.for_user(user)
-            .filter(status=ChildStatus.ACTIVE)
-            .order_by("family_name", "given_names")
+        self.fields["children"].queryset = _choosable_children(user, self.instance).order_by(
+            "family_name", "given_names"
         )
         self.fields["volunteers"].queryset = (
-            User.objects.filter(is_active=True, role="volunteer", sites__in=sites)
+            User.objects.filter(is_active=True, role=Role.VOLUNTEER, sites__in=sites)
             .distinct()
             .order_by("first_name")
         )

@@ -385,6 +385,22 @@ class CaseNote(CreatedByModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"
 
+    def clean(self) -> None:
+        _check_about(self)
+
+
+def _check_about(record) -> None:
+    """A case record's site is its child's (or family's), and its family the child's."""
+    errors = {}
+    if record.child_id and record.site_id and record.child.site_id != record.site_id:
+        errors["child"] = _("The child is followed by another site.")
+    if record.family_id and record.site_id and record.family.site_id != record.site_id:
+        errors["family"] = _("The family is followed by another site.")
+    if record.child_id and record.family_id and record.child.family_id != record.family_id:
+        errors["family"] = _("This is not the child's family.")
+    if errors:
+        raise ValidationError(errors)
+
 
 class FollowUpQuerySet(CaseRecordQuerySet):
     def open(self) -> FollowUpQuerySet:
@@ -422,6 +438,14 @@ class FollowUp(CreatedByModel):
     )
     due_on = models.DateField(_("due on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        "programs.User",
+        verbose_name=_("done by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     outcome = models.TextField(_("outcome"), blank=True)
 
     objects = FollowUpQuerySet.as_manager()
@@ -448,6 +472,9 @@ class FollowUp(CreatedByModel):
 
     def __str__(self) -> str:
         return self.task
+
+    def clean(self) -> None:
+        _check_about(self)
 
 
 class ChildRecordQuerySet(SiteScopedQuerySet):

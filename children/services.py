@@ -107,9 +107,10 @@ def follow_up_save(*, task: FollowUp, by: User) -> FollowUp:
 def follow_up_done(*, task: FollowUp, outcome: str, by: User) -> FollowUp:
     """Close a task today; whoever closes it, the outcome says what was done."""
     task.done_on = timezone.localdate()
+    task.done_by = by
     task.outcome = outcome.strip()
     task.full_clean()
-    task.save(update_fields=["done_on", "outcome", "updated_at"])
+    task.save(update_fields=["done_on", "done_by", "outcome", "updated_at"])
     return task
 
 

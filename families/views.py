@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from families.forms import ParentMeetingForm
 from families.models import ParentMeeting
+from families.services import parent_meeting_save
 from programs.access import get_for_user
+from programs.forms import saved
 
 PAGE_SIZE = 25
 
@@ -40,15 +41,16 @@ def parent_meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
     else:
         meeting = get_for_user(ParentMeeting.objects.all(), request.user, pk=pk)
     form = ParentMeetingForm(
-        request.POST or None, instance=meeting, user=request.user, today=timezone.localdate()
+        request.POST if request.method == "POST" else None,
+        instance=meeting,
+        user=request.user,
+        today=timezone.localdate(),
     )
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            meeting = form.save(commit=False)
-            if meeting.pk is None:
-                meeting.created_by = request.user
-            meeting.save()
-            form.save_m2m()
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and saved(form, lambda: parent_meeting_save(form=form, by=request.user))
+    ):
         messages.success(request, _("The parent meeting was saved."))
         return redirect("parent_meeting_list")
     return render(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from attendance.models import Mark
@@ -64,11 +63,14 @@ class ChildStory:
 
 def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
     story = ChildStory(child=child)
-    if child.family_id:
-        story.guardians = list(Guardian.objects.filter(family_id=child.family_id))
-    story.enrollments = list(
-        child.enrollments.select_related("program", "site", "group").order_by("-started_on")
-    )
+    if user.has_perm("families.view_guardian"):
+        story.guardians = (
+            list(Guardian.objects.filter(family_id=child.family_id)) if child.family_id else []
+        )
+    if user.has_perm("programs.view_enrollment"):
+        story.enrollments = list(
+            child.enrollments.select_related("program", "group").order_by("-started_on")
+        )
     if user.has_perm("attendance.view_mark"):
         _attendance(story, child, today)
     if user.has_perm("children.view_schoolresult"):
@@ -116,25 +118,23 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
         )
     if user.has_perm("families.view_supportgiven") and child.family_id:
         story.support = list(
-            SupportGiven.objects.filter(family_id=child.family_id)
-            .select_related("funded_project", "child")
-            .order_by("-date")
+            SupportGiven.objects.filter(family_id=child.family_id).order_by("-date")
         )
         may_change = user.has_perm("families.change_supportgiven")
         for support in story.support:
             # Whoever gave it corrects it; from this child's page, only the
             # family's help recorded here (coordinators have the admin).
-            support.editable = may_change and support.given_by_id == user.pk
+            support.editable = (
+                may_change
+                and support.given_by_id == user.pk
+                and support.child_id in (None, child.pk)
+            )
     if user.has_perm("children.view_mentoringsession"):
         story.mentoring = list(
             child.mentoring_sessions.select_related("volunteer").order_by("-date")
         )
     if user.has_perm("children.view_communityactivity"):
-        story.activities = list(
-            child.community_activities.prefetch_related(
-                Prefetch("sites", to_attr="site_list")
-            ).order_by("-date")
-        )
+        story.activities = list(child.community_activities.order_by("-date"))
     story.timeline = _timeline(story)
     return story
 
@@ -171,7 +171,8 @@ def _attendance(story: ChildStory, child: Child, today: datetime.date) -> None:
 
 
 def _timeline(story: ChildStory) -> list[TimelineEntry]:
-    """Every dated record of the sections shown, newest first."""
+    """The dated events of the sections shown, newest first: enrollments,
+    counseling, case notes, support, mentoring and activities."""
     entries: list[TimelineEntry] = []
     for enrollment in story.enrollments or ():
         entries.append(

@@ -59,7 +59,7 @@ def home(request):
             Child.objects.for_user(user).select_related("site").order_by("family_name")
         )
         context["recent_mentoring"] = (
-            MentoringSession.objects.filter(volunteer=user)
+            MentoringSession.objects.filter(volunteer=user, child__in=context["mentored"])
             .select_related("child")
             .order_by("-date", "-pk")[:10]
         )
@@ -99,7 +99,7 @@ def _with_counts(sites):
 def child_page(request, child_id: int):
     """One child's whole story, for the parts the user's role may see."""
     child = get_for_user(
-        Child.objects.select_related("site", "family", "school_site", "data_consent_by"),
+        Child.objects.select_related("site", "family", "school_site"),
         request.user,
         pk=child_id,
     )

@@ -80,7 +80,12 @@ _CASEWORK = (
 )
 
 # The child's page and the family beside it, for the staff who work with them.
-_READ_CHILDREN = {"children.view_child", "families.view_family", "families.view_guardian"}
+_READ_CHILDREN = {
+    "children.view_child",
+    "families.view_family",
+    "families.view_guardian",
+    "programs.view_enrollment",
+}
 # What the whole team may read of each other's casework (counseling: summaries).
 _READ_CASEWORK = _crud(*_CASEWORK, actions=("view",))
 
@@ -111,7 +116,10 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | _TAKE_ATTENDANCE
         | {"attendance.take_register_any_day", "attendance.oversee_registers"}
         | _READ_CORRECTIONS
-        | _crud(*_CASEWORK)
+        # Counseling sessions carry a psychologist's confidential notes: the
+        # coordinator reads the sessions, only psychologists change them.
+        | _crud(*(model for model in _CASEWORK if model != "children.counselingsession"))
+        | {"children.view_counselingsession"}
     ),
     Role.DIRECTOR: frozenset(
         {"programs.use_admin", "programs.view_site"}

@@ -13,7 +13,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from programs.models import County, Group, Site, SiteScopedQuerySet
+from programs.models import County, Group, Site, SiteScopedQuerySet, User, sees_every_site
 
 
 class InocentiAdminSite(admin.AdminSite):
@@ -43,7 +43,8 @@ class ScopedChoicesMixin:
 
     Without it, a coordinator's dropdown of sites or groups would list every
     site's, and could put a child into another site. Applies to any related
-    model whose QuerySet is a ``SiteScopedQuerySet``. For list filters on such a
+    model whose QuerySet is a ``SiteScopedQuerySet``, and to users (a follow-up's
+    assignee, a session's psychologist): those of the user's sites. For list filters on such a
     relation use ``RelatedOnlyFieldListFilter``, which lists only values of the
     rows the user can see. Fields whose choices are public (a partner school a
     child attends) are listed in ``unscoped_choice_fields``.
@@ -62,6 +63,9 @@ class ScopedChoicesMixin:
         )
         if isinstance(candidates, SiteScopedQuerySet):
             return candidates.for_user(request.user)
+        if candidates.model is User and not sees_every_site(request.user):
+            # People too: a coordinator picks among the staff of their own sites.
+            return candidates.filter(sites__in=request.user.sites.all()).distinct()
         return queryset
 
 

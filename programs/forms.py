@@ -1,4 +1,8 @@
+from collections.abc import Callable
+
+from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 
 from programs.models import SITE_REQUIRED_MESSAGE, User
 
@@ -25,3 +29,14 @@ class AccountCreationForm(SiteRequiredMixin, AdminUserCreationForm):
 class AccountChangeForm(SiteRequiredMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
+
+
+def saved(form: forms.BaseForm, save: Callable[[], object]) -> bool:
+    """Run ``save`` (a service, atomic); a rule only the model or the database
+    checks comes back as the form's error instead of a 500. True when saved."""
+    try:
+        save()
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return False
+    return True
