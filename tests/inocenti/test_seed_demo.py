@@ -234,6 +234,10 @@ def test_seed_prints_a_summary(seeded):
     assert "Children reached by 31.03.2020: București și Ilfov 296, Bistrița-Năsăud 324" in (seeded)
     assert "Done in" in seeded
     assert re.search(r"Attendance \d{4}-\d{4} until .*: \d+ registers", seeded)
+    assert re.search(
+        r"Casework \d{4}-\d{4} until .*: \d+ counseling sessions .* support records created",
+        seeded,
+    )
 
 
 def test_children_reached_by_march_2020_match_the_published_figures(seeded):
