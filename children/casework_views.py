@@ -69,7 +69,7 @@ def _form_page(request, form, *, title: str, child: Child) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def case_note_edit(request: HttpRequest, child_id: int, pk: int | None = None) -> HttpResponse:
-    child = get_for_user(Child.objects.all(), request.user, pk=child_id)
+    child = get_for_user(Child.objects.select_related("family"), request.user, pk=child_id)
     if pk is None:
         _require(request, "children.add_casenote")
         note = CaseNote(child=child, site_id=child.site_id, date=timezone.localdate())
@@ -83,11 +83,15 @@ def case_note_edit(request: HttpRequest, child_id: int, pk: int | None = None) -
         request.POST if request.method == "POST" else None,
         instance=note,
         today=timezone.localdate(),
+        family=child.family,
     )
+    if request.method == "POST" and form.is_valid():
+        note = form.save(commit=False)
+        form.point_at(note, child)
     if (
         request.method == "POST"
         and form.is_valid()
-        and saved(form, lambda: case_note_save(note=form.save(commit=False), by=request.user))
+        and saved(form, lambda: case_note_save(note=note, by=request.user))
     ):
         messages.success(request, _("The case note was saved."))
         return redirect("child", child_id=child.pk)
@@ -97,15 +101,21 @@ def case_note_edit(request: HttpRequest, child_id: int, pk: int | None = None) -
 @require_http_methods(["GET", "POST"])
 def follow_up_new(request: HttpRequest, child_id: int) -> HttpResponse:
     _require(request, "children.add_followup")
-    child = get_for_user(Child.objects.select_related("site"), request.user, pk=child_id)
+    child = get_for_user(Child.objects.select_related("site", "family"), request.user, pk=child_id)
     task = FollowUp(child=child, site_id=child.site_id, assignee=request.user)
     form = FollowUpForm(
-        request.POST if request.method == "POST" else None, instance=task, site=child.site
+        request.POST if request.method == "POST" else None,
+        instance=task,
+        site=child.site,
+        family=child.family,
     )
+    if request.method == "POST" and form.is_valid():
+        task = form.save(commit=False)
+        form.point_at(task, child)
     if (
         request.method == "POST"
         and form.is_valid()
-        and saved(form, lambda: follow_up_save(task=form.save(commit=False), by=request.user))
+        and saved(form, lambda: follow_up_save(task=task, by=request.user))
     ):
         messages.success(request, _("The follow-up task was saved."))
         return redirect("child", child_id=child.pk)

@@ -153,16 +153,34 @@ class CounselingSessionForm(forms.ModelForm):
         return cleaned
 
 
-class CaseNoteForm(forms.ModelForm):
+class AboutTheFamilyMixin:
+    """A record from a child's page may be about the child's whole family."""
+
+    def _offer_family(self, family) -> None:
+        if family is not None and self.instance.pk is None:
+            self.fields["about_family"] = forms.BooleanField(
+                label=_("About the whole family (%(family)s)") % {"family": family.name},
+                required=False,
+                help_text=_("It then shows on the page of each of the family's children."),
+            )
+
+    def point_at(self, record, child) -> None:
+        """Set the record's subject: the child, or the child's family."""
+        if self.cleaned_data.get("about_family"):
+            record.child, record.family = None, child.family
+
+
+class CaseNoteForm(AboutTheFamilyMixin, forms.ModelForm):
     class Meta:
         model = CaseNote
         fields = ["date", "kind", "text"]
         widgets = {"date": ISO_DATE, "text": forms.Textarea(attrs={"rows": 5})}
 
-    def __init__(self, *args, today: datetime.date, **kwargs) -> None:
+    def __init__(self, *args, today: datetime.date, family=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["date"].widget.attrs["max"] = today.isoformat()
+        self._offer_family(family)
 
     def clean_date(self) -> datetime.date:
         date = self.cleaned_data["date"]
@@ -171,14 +189,15 @@ class CaseNoteForm(forms.ModelForm):
         return date
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(AboutTheFamilyMixin, forms.ModelForm):
     class Meta:
         model = FollowUp
         fields = ["task", "assignee", "due_on"]
         widgets = {"due_on": ISO_DATE}
 
-    def __init__(self, *args, site: Site, **kwargs) -> None:
+    def __init__(self, *args, site: Site, family=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self._offer_family(family)
         # Someone of the child's site whose role sees and closes follow-ups.
         self.fields["assignee"].queryset = (
             User.objects.filter(is_active=True, role__in=FOLLOW_UP_ROLES, sites=site)

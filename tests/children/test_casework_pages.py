@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from children.models import CaseNote, FollowUp
 from programs.models import Role
-from tests.factories import CaseNoteFactory, ChildFactory, FollowUpFactory, UserFactory
+from tests.factories import (
+    CaseNoteFactory,
+    ChildFactory,
+    FamilyFactory,
+    FollowUpFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +129,28 @@ def test_another_sites_follow_up_cannot_be_closed(client, social_worker, site_b)
     assert client.post(reverse("follow_up_done", args=[task.pk])).status_code == 404
     task.refresh_from_db()
     assert task.done_on is None
+
+
+def test_a_note_about_the_whole_family_shows_on_each_childs_page(client, social_worker, site_a):
+    family = FamilyFactory(site=site_a)
+    child, sibling = (
+        ChildFactory(site=site_a, family=family),
+        ChildFactory(site=site_a, family=family),
+    )
+    client.force_login(social_worker)
+    client.post(
+        reverse("case_note_new", args=[child.pk]),
+        _note(child, text="Tatăl și-a găsit de lucru.", about_family="on"),
+    )
+    note = CaseNote.objects.get()
+    assert (note.child, note.family) == (None, family)
+    assert (
+        "Tatăl și-a găsit de lucru."
+        in client.get(reverse("child", args=[sibling.pk])).content.decode()
+    )
+
+
+def test_a_child_without_family_has_no_family_choice(client, social_worker, child):
+    client.force_login(social_worker)
+    form = client.get(reverse("case_note_new", args=[child.pk])).context["form"]
+    assert "about_family" not in form.fields
