@@ -338,8 +338,9 @@ class CaseRecordQuerySet(SiteScopedQuerySet):
         return self.filter(condition)
 
 
-class CaseNote(CreatedByModel):
-    """A dated note by a social worker on a child or on a family."""
+class CaseRecord(CreatedByModel):
+    """A record about a child or, through one child's page, their whole family;
+    kept at the site that follows them."""
 
     site = models.ForeignKey(
         Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
@@ -348,7 +349,7 @@ class CaseNote(CreatedByModel):
         Child,
         verbose_name=_("child"),
         on_delete=models.PROTECT,
-        related_name="case_notes",
+        related_name="%(class)ss",
         null=True,
         blank=True,
     )
@@ -356,10 +357,29 @@ class CaseNote(CreatedByModel):
         "families.Family",
         verbose_name=_("family"),
         on_delete=models.PROTECT,
-        related_name="case_notes",
+        related_name="%(class)ss",
         null=True,
         blank=True,
     )
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        errors = {}
+        if self.child_id and self.site_id and self.child.site_id != self.site_id:
+            errors["child"] = _("The child is followed by another site.")
+        if self.family_id and self.site_id and self.family.site_id != self.site_id:
+            errors["family"] = _("The family is followed by another site.")
+        if self.child_id and self.family_id and self.child.family_id != self.family_id:
+            errors["family"] = _("This is not the child's family.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CaseNote(CaseRecord):
+    """A dated note by a social worker on a child or on a family."""
+
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=CaseNoteKind.choices)
     text = models.TextField(_("note"))
@@ -385,50 +405,15 @@ class CaseNote(CreatedByModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"
 
-    def clean(self) -> None:
-        _check_about(self)
-
-
-def _check_about(record) -> None:
-    """A case record's site is its child's (or family's), and its family the child's."""
-    errors = {}
-    if record.child_id and record.site_id and record.child.site_id != record.site_id:
-        errors["child"] = _("The child is followed by another site.")
-    if record.family_id and record.site_id and record.family.site_id != record.site_id:
-        errors["family"] = _("The family is followed by another site.")
-    if record.child_id and record.family_id and record.child.family_id != record.family_id:
-        errors["family"] = _("This is not the child's family.")
-    if errors:
-        raise ValidationError(errors)
-
 
 class FollowUpQuerySet(CaseRecordQuerySet):
     def open(self) -> FollowUpQuerySet:
         return self.filter(done_on__isnull=True)
 
 
-class FollowUp(CreatedByModel):
+class FollowUp(CaseRecord):
     """A task about a child or family, for one person, by a date, until done."""
 
-    site = models.ForeignKey(
-        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+"
-    )
-    child = models.ForeignKey(
-        Child,
-        verbose_name=_("child"),
-        on_delete=models.PROTECT,
-        related_name="follow_ups",
-        null=True,
-        blank=True,
-    )
-    family = models.ForeignKey(
-        "families.Family",
-        verbose_name=_("family"),
-        on_delete=models.PROTECT,
-        related_name="follow_ups",
-        null=True,
-        blank=True,
-    )
     task = RomanianTextField(_("task"), max_length=300)
     assignee = models.ForeignKey(
         "programs.User",
@@ -472,9 +457,6 @@ class FollowUp(CreatedByModel):
 
     def __str__(self) -> str:
         return self.task
-
-    def clean(self) -> None:
-        _check_about(self)
 
 
 class ChildRecordQuerySet(SiteScopedQuerySet):
