@@ -147,3 +147,17 @@ def test_date_inputs_carry_iso_dates_a_browser_can_show(client, psychologist):
     client.force_login(psychologist)
     html = client.get(NEW).content.decode()
     assert f'value="{timezone.localdate().isoformat()}"' in html
+
+
+def test_the_list_runs_the_same_queries_for_3_and_30_sessions(client, psychologist, child):
+    from tests.assertions import queries_to_get
+
+    client.force_login(psychologist)
+    for _ in range(3):
+        CounselingSessionFactory(site=child.site, children=[child], psychologist=psychologist)
+    with_3 = queries_to_get(client, reverse("counseling_list"))
+    home_with_3 = queries_to_get(client, "/")
+    for _ in range(27):
+        CounselingSessionFactory(site=child.site, children=[child], psychologist=psychologist)
+    assert queries_to_get(client, reverse("counseling_list")) == with_3
+    assert queries_to_get(client, "/") == home_with_3
