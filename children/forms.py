@@ -19,13 +19,11 @@ from children.models import (
     SchoolResult,
 )
 from families.models import Guardian, SupportGiven
+from programs.forms import ISO_DATE, HappenedMixin
 from programs.models import FundedProject, Program, Role, Site, User
 
 # Who may be given a follow-up task: those who see it on their home and close it.
 FOLLOW_UP_ROLES = (Role.SOCIAL_WORKER, Role.PSYCHOLOGIST, Role.COORDINATOR)
-
-# A date input takes ISO dates whatever the language of the page.
-ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _choosable_children(user, instance):
@@ -80,13 +78,14 @@ class ChildImportForm(forms.Form):
         return cleaned
 
 
-class CounselingSessionForm(forms.ModelForm):
+class CounselingSessionForm(HappenedMixin, forms.ModelForm):
     """A psychologist's session, with the confidential notes kept apart.
 
     Children and guardians are those of the psychologist's sites; all of them
     must be of one site, which becomes the session's.
     """
 
+    not_yet_message = _("A session is recorded after it took place.")
     confidential_notes = forms.CharField(
         label=_("Confidential notes"),
         required=False,
@@ -113,7 +112,7 @@ class CounselingSessionForm(forms.ModelForm):
 
     def __init__(self, *args, user, today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.happened_by(today)
         # Active children of the user's sites, and whoever the session already has
         # (a child may have left since): an edit must not drop anyone unseen.
         self.fields["children"].queryset = (
@@ -126,15 +125,8 @@ class CounselingSessionForm(forms.ModelForm):
             .select_related("family")
             .order_by("family_name", "given_names")
         )
-        self.fields["date"].widget.attrs["max"] = today.isoformat()
         if self.instance.pk and hasattr(self.instance, "confidential_note"):
             self.fields["confidential_notes"].initial = self.instance.confidential_note.text
-
-    def clean_date(self) -> datetime.date:
-        date = self.cleaned_data["date"]
-        if date > self.today:
-            raise forms.ValidationError(_("A session is recorded after it took place."))
-        return date
 
     def clean(self):
         cleaned = super().clean()
@@ -170,7 +162,9 @@ class AboutTheFamilyMixin:
             record.child, record.family = None, child.family
 
 
-class CaseNoteForm(AboutTheFamilyMixin, forms.ModelForm):
+class CaseNoteForm(AboutTheFamilyMixin, HappenedMixin, forms.ModelForm):
+    not_yet_message = _("A note is written about what has happened.")
+
     class Meta:
         model = CaseNote
         fields = ["date", "kind", "text"]
@@ -178,15 +172,8 @@ class CaseNoteForm(AboutTheFamilyMixin, forms.ModelForm):
 
     def __init__(self, *args, today: datetime.date, family=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
-        self.fields["date"].widget.attrs["max"] = today.isoformat()
+        self.happened_by(today)
         self._offer_family(family)
-
-    def clean_date(self) -> datetime.date:
-        date = self.cleaned_data["date"]
-        if date > self.today:
-            raise forms.ValidationError(_("A note is written about what has happened."))
-        return date
 
 
 class FollowUpForm(AboutTheFamilyMixin, forms.ModelForm):
@@ -254,7 +241,8 @@ class SchoolResultForm(forms.ModelForm):
         return cleaned
 
 
-class SupportGivenForm(forms.ModelForm):
+class SupportGivenForm(HappenedMixin, forms.ModelForm):
+    not_yet_message = _("Record support once it has been given.")
     for_this_child = forms.BooleanField(
         label=_("For this child"),
         required=False,
@@ -269,20 +257,15 @@ class SupportGivenForm(forms.ModelForm):
 
     def __init__(self, *args, site: Site, today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.happened_by(today)
         self.fields["funded_project"].queryset = FundedProject.objects.filter(
             sites=site
         ).select_related("funder")
-        self.fields["date"].widget.attrs["max"] = today.isoformat()
-
-    def clean_date(self) -> datetime.date:
-        date = self.cleaned_data["date"]
-        if date > self.today:
-            raise forms.ValidationError(_("Record support once it has been given."))
-        return date
 
 
-class MentoringSessionForm(forms.ModelForm):
+class MentoringSessionForm(HappenedMixin, forms.ModelForm):
+    not_yet_message = _("A session is recorded after it took place.")
+
     class Meta:
         model = MentoringSession
         fields = ["date", "duration_minutes", "kind", "topic"]
@@ -290,14 +273,7 @@ class MentoringSessionForm(forms.ModelForm):
 
     def __init__(self, *args, today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
-        self.fields["date"].widget.attrs["max"] = today.isoformat()
-
-    def clean_date(self) -> datetime.date:
-        date = self.cleaned_data["date"]
-        if date > self.today:
-            raise forms.ValidationError(_("A session is recorded after it took place."))
-        return date
+        self.happened_by(today)
 
 
 class CommunityActivityForm(forms.ModelForm):

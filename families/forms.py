@@ -8,13 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from families.models import Guardian, ParentMeeting
+from programs.forms import ISO_DATE, HappenedMixin
 from programs.models import Site, User
 
-ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-
-class ParentMeetingForm(forms.ModelForm):
+class ParentMeetingForm(HappenedMixin, forms.ModelForm):
     """A meeting at one of the user's sites, with guardians of that site's families."""
+
+    not_yet_message = _("A meeting is recorded after it took place.")
 
     class Meta:
         model = ParentMeeting
@@ -23,7 +24,7 @@ class ParentMeetingForm(forms.ModelForm):
 
     def __init__(self, *args, user, today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.happened_by(today)
         sites = Site.objects.for_user(user).filter(is_active=True)
         self.fields["site"].queryset = sites
         self.fields["facilitator"].queryset = (
@@ -34,13 +35,6 @@ class ParentMeetingForm(forms.ModelForm):
             .select_related("family")
             .order_by("family_name", "given_names")
         )
-        self.fields["date"].widget.attrs["max"] = today.isoformat()
-
-    def clean_date(self) -> datetime.date:
-        date = self.cleaned_data["date"]
-        if date > self.today:
-            raise forms.ValidationError(_("A meeting is recorded after it took place."))
-        return date
 
     def clean(self):
         cleaned = super().clean()

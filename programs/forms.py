@@ -31,6 +31,29 @@ class AccountChangeForm(SiteRequiredMixin, UserChangeForm):
         model = User
 
 
+# A date input takes ISO dates whatever the language of the page.
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class HappenedMixin:
+    """For records of what has happened: the ``date`` field may not be after today.
+
+    Forms call ``self.happened_by(today)`` in ``__init__`` and name their
+    sentence in ``not_yet_message``."""
+
+    not_yet_message = ""
+
+    def happened_by(self, today) -> None:
+        self.today = today
+        self.fields["date"].widget.attrs["max"] = today.isoformat()
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > self.today:
+            raise forms.ValidationError(self.not_yet_message)
+        return date
+
+
 def saved(form: forms.BaseForm, save: Callable[[], object]) -> bool:
     """Run ``save`` (a service, atomic); a rule only the model or the database
     checks comes back as the form's error instead of a 500. True when saved."""
