@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -47,7 +48,7 @@ from children.services import (
 )
 from families.models import SupportGiven
 from programs.access import get_for_user
-from programs.forms import saved
+from programs.forms import form_page, saved
 from programs.models import Role, SchoolYear
 
 PAGE_SIZE = 25
@@ -59,11 +60,12 @@ def _require(request: HttpRequest, permission: str) -> None:
 
 
 def _form_page(request, form, *, title: str, child: Child) -> HttpResponse:
-    return render(
+    return form_page(
         request,
-        "children/record_form.html",
-        {"form": form, "title": title, "child": child},
-        status=400 if request.method == "POST" else 200,
+        form,
+        title=title,
+        back_href=reverse("child", args=[child.pk]),
+        back_label=f"{child.family_name} {child.given_names}",
     )
 
 
@@ -264,14 +266,10 @@ def activity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     ):
         messages.success(request, _("The activity was saved."))
         return redirect("activity_list")
-    return render(
+    return form_page(
         request,
-        "_record_form.html",
-        {
-            "form": form,
-            "title": _("Outdoor or community activity"),
-            "back_url": "activity_list",
-            "back_label": _("All activities"),
-        },
-        status=400 if request.method == "POST" else 200,
+        form,
+        title=_("Outdoor or community activity"),
+        back_href=reverse("activity_list"),
+        back_label=_("All activities"),
     )

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,7 +20,7 @@ from children.forms import CounselingSessionForm
 from children.models import Child, CounselingSession
 from children.services import counseling_session_save
 from programs.access import get_for_user
-from programs.forms import saved
+from programs.forms import form_page, saved
 
 PAGE_SIZE = 25
 
@@ -89,9 +90,11 @@ def counseling_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         if len(children) == 1:
             return redirect("child", child_id=children[0].pk)
         return redirect("counseling_list")
-    return render(
+    return form_page(
         request,
-        "children/counseling_form.html",
-        {"form": form, "session": session},
-        status=400 if request.method == "POST" else 200,
+        form,
+        title=_("Counseling session") if session.pk else _("New counseling session"),
+        back_href=reverse("counseling_list"),
+        back_label=_("All sessions"),
+        testid="counseling-form",
     )

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,7 +16,7 @@ from families.forms import ParentMeetingForm
 from families.models import ParentMeeting
 from families.services import parent_meeting_save
 from programs.access import get_for_user
-from programs.forms import saved
+from programs.forms import form_page, saved
 
 PAGE_SIZE = 25
 
@@ -53,14 +54,10 @@ def parent_meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
     ):
         messages.success(request, _("The parent meeting was saved."))
         return redirect("parent_meeting_list")
-    return render(
+    return form_page(
         request,
-        "_record_form.html",
-        {
-            "form": form,
-            "title": _("Parent meeting"),
-            "back_url": "parent_meeting_list",
-            "back_label": _("All parent meetings"),
-        },
-        status=400 if request.method == "POST" else 200,
+        form,
+        title=_("Parent meeting"),
+        back_href=reverse("parent_meeting_list"),
+        back_label=_("All parent meetings"),
     )

@@ -3,6 +3,8 @@ from collections.abc import Callable
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
 
 from programs.models import SITE_REQUIRED_MESSAGE, User
 
@@ -63,3 +65,21 @@ def saved(form: forms.BaseForm, save: Callable[[], object]) -> bool:
         form.add_error(None, error.messages)
         return False
     return True
+
+
+def form_page(
+    request, form, *, title: str, back_href: str, back_label: str, testid: str = ""
+) -> HttpResponse:
+    """A staff form page; a form sent back with errors answers 400."""
+    return render(
+        request,
+        "_record_form.html",
+        {
+            "form": form,
+            "title": title,
+            "back_href": back_href,
+            "back_label": back_label,
+            "testid": testid,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
