@@ -37,19 +37,12 @@ from children.models import (
     MentoringSession,
     SchoolResult,
 )
-from children.services import (
-    case_note_save,
-    community_activity_save,
-    follow_up_done,
-    follow_up_save,
-    mentoring_session_record,
-    school_result_save,
-    support_record,
-)
+from children.services import follow_up_done
 from families.models import SupportGiven
 from programs.access import get_for_user
 from programs.forms import form_page, saved
 from programs.models import Role, SchoolYear
+from programs.services import record_save
 
 PAGE_SIZE = 25
 
@@ -93,7 +86,7 @@ def case_note_edit(request: HttpRequest, child_id: int, pk: int | None = None) -
     if (
         request.method == "POST"
         and form.is_valid()
-        and saved(form, lambda: case_note_save(note=note, by=request.user))
+        and saved(form, lambda: record_save(record=note, by=request.user))
     ):
         messages.success(request, _("The case note was saved."))
         return redirect("child", child_id=child.pk)
@@ -117,7 +110,7 @@ def follow_up_new(request: HttpRequest, child_id: int) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and saved(form, lambda: follow_up_save(task=task, by=request.user))
+        and saved(form, lambda: record_save(record=task, by=request.user))
     ):
         messages.success(request, _("The follow-up task was saved."))
         return redirect("child", child_id=child.pk)
@@ -153,7 +146,7 @@ def school_result_edit(request: HttpRequest, child_id: int, pk: int | None = Non
     if (
         request.method == "POST"
         and form.is_valid()
-        and saved(form, lambda: school_result_save(result=form.save(commit=False), by=request.user))
+        and saved(form, lambda: record_save(record=form.save(commit=False), by=request.user))
     ):
         messages.success(request, _("The school result was saved."))
         return redirect("child", child_id=child.pk)
@@ -192,7 +185,7 @@ def support_edit(request: HttpRequest, child_id: int, pk: int | None = None) -> 
     if (
         request.method == "POST"
         and form.is_valid()
-        and saved(form, lambda: support_record(support=support, by=request.user))
+        and saved(form, lambda: record_save(record=support, by=request.user))
     ):
         messages.success(request, _("The support was recorded."))
         return redirect("child", child_id=child.pk)
@@ -226,7 +219,7 @@ def mentoring_session_edit(
         and form.is_valid()
         and saved(
             form,
-            lambda: mentoring_session_record(session=form.save(commit=False), by=request.user),
+            lambda: record_save(record=form.save(commit=False), by=request.user),
         )
     ):
         messages.success(request, _("The mentoring session was saved."))
@@ -262,7 +255,9 @@ def activity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and saved(form, lambda: community_activity_save(form=form, by=request.user))
+        and saved(
+            form, lambda: record_save(record=form.save(commit=False), by=request.user, form=form)
+        )
     ):
         messages.success(request, _("The activity was saved."))
         return redirect("activity_list")

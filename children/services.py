@@ -9,16 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from children.models import (
-    CaseNote,
     Child,
-    CommunityActivity,
     ConfidentialNote,
     CounselingSession,
     FollowUp,
-    MentoringSession,
-    SchoolResult,
 )
-from families.models import SupportGiven
 from programs.models import Enrollment, Group, User
 from programs.services import enrollment_move
 
@@ -86,24 +81,6 @@ def counseling_session_save(
 
 
 @transaction.atomic
-def case_note_save(*, note: CaseNote, by: User) -> CaseNote:
-    if note.pk is None:
-        note.created_by = by
-    note.full_clean()
-    note.save()
-    return note
-
-
-@transaction.atomic
-def follow_up_save(*, task: FollowUp, by: User) -> FollowUp:
-    if task.pk is None:
-        task.created_by = by
-    task.full_clean()
-    task.save()
-    return task
-
-
-@transaction.atomic
 def follow_up_done(*, task: FollowUp, outcome: str, by: User) -> FollowUp:
     """Close a task today; whoever closes it, the outcome says what was done."""
     task.done_on = timezone.localdate()
@@ -112,45 +89,3 @@ def follow_up_done(*, task: FollowUp, outcome: str, by: User) -> FollowUp:
     task.full_clean()
     task.save(update_fields=["done_on", "done_by", "outcome", "updated_at"])
     return task
-
-
-@transaction.atomic
-def school_result_save(*, result: SchoolResult, by: User) -> SchoolResult:
-    if result.pk is None:
-        result.created_by = by
-    result.full_clean()
-    result.save()
-    return result
-
-
-@transaction.atomic
-def support_record(*, support: SupportGiven, by: User) -> SupportGiven:
-    """Record help given to a family (``support.child`` set when it was for one child)."""
-    if support.pk is None:
-        support.created_by = by
-        support.given_by = by
-    support.full_clean()
-    support.save()
-    return support
-
-
-@transaction.atomic
-def mentoring_session_record(*, session: MentoringSession, by: User) -> MentoringSession:
-    if session.pk is None:
-        session.created_by = by
-        session.volunteer = by
-    session.full_clean()
-    session.save()
-    return session
-
-
-@transaction.atomic
-def community_activity_save(*, form, by: User) -> CommunityActivity:
-    """Save an activity from its validated form, with its sites and participants."""
-    activity = form.save(commit=False)
-    if activity.pk is None:
-        activity.created_by = by
-    activity.full_clean()
-    activity.save()
-    form.save_m2m()
-    return activity

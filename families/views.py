@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from families.forms import ParentMeetingForm
 from families.models import ParentMeeting
-from families.services import parent_meeting_save
 from programs.access import get_for_user
 from programs.forms import form_page, saved
+from programs.services import record_save
 
 PAGE_SIZE = 25
 
@@ -50,7 +50,9 @@ def parent_meeting_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
     if (
         request.method == "POST"
         and form.is_valid()
-        and saved(form, lambda: parent_meeting_save(form=form, by=request.user))
+        and saved(
+            form, lambda: record_save(record=form.save(commit=False), by=request.user, form=form)
+        )
     ):
         messages.success(request, _("The parent meeting was saved."))
         return redirect("parent_meeting_list")

@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import (
@@ -148,3 +148,16 @@ def enrollments_move(
         enrollment_move(enrollment=enrollment, group=group, on=on, by=by)
         count += 1
     return count
+
+
+@transaction.atomic
+def record_save(*, record: models.Model, by: User, form=None) -> models.Model:
+    """Save a record a person entered: who created it (when new), validated in
+    full, with its many-to-many choices when it comes from ``form``."""
+    if record.pk is None:
+        record.created_by = by
+    record.full_clean()
+    record.save()
+    if form is not None:
+        form.save_m2m()
+    return record
