@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import pgettext_lazy
 
-from attendance.models import MarkStatus
+from attendance.models import Mark, MarkStatus
+from programs.models import SchoolYear
 
 RECENT_DAYS = 30
 # One letter per mark, for the calendar.
@@ -112,3 +113,37 @@ def month_calendar(
         ]
         for week in weeks
     ]
+
+
+@dataclass(frozen=True)
+class ChildAttendance:
+    summary: AttendanceSummary
+    school_year: SchoolYear | None  # None when no school year is recorded for today
+    year_starts_on: datetime.date
+    marks: list[tuple[datetime.date, str]]  # held sessions, from ``since`` to today
+
+
+def child_attendance(child, *, today: datetime.date, since=None) -> ChildAttendance:
+    """One child's figures for this school year and the last 30 days, in two
+    queries; ``since`` fetches marks further back too (for a calendar)."""
+    year = SchoolYear.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+    # Without a school year recorded for today, the Romanian one: from 1 September.
+    year_start = (
+        year.starts_on
+        if year
+        else SchoolYear.for_start_year(today.year if today.month >= 9 else today.year - 1).starts_on
+    )
+    counted_since = min(year_start, today - datetime.timedelta(days=RECENT_DAYS - 1))
+    first = min(counted_since, since) if since else counted_since
+    marks = list(
+        Mark.objects.held()
+        .filter(child=child, register__date__gte=first, register__date__lte=today)
+        .values_list("register__date", "status")
+    )
+    summary = attendance_summary(
+        # The figures do not move with the months the calendar shows.
+        [(day, status) for day, status in marks if day >= counted_since],
+        today=today,
+        year_starts_on=year_start,
+    )
+    return ChildAttendance(summary, year, year_start, marks)

@@ -39,7 +39,6 @@ from attendance.models import (
     AbsenceReason,
     Activity,
     ChangedField,
-    Mark,
     MarkStatus,
     NoSessionReason,
     Register,
@@ -55,9 +54,10 @@ from attendance.roster import (
     roster,
 )
 from attendance.services import RegisterConflict, SaveOutcome, register_save, school_absences_save
-from attendance.summary import RECENT_DAYS, attendance_summary, legend, month_calendar
+from attendance.summary import child_attendance as child_attendance_figures
+from attendance.summary import legend, month_calendar
 from programs.access import visible_sites
-from programs.models import Enrollment, Group, SchoolYear
+from programs.models import Enrollment, Group
 from programs.search import fold
 
 DEFAULT_ACTIVITIES = (Activity.HOMEWORK,)
@@ -656,32 +656,14 @@ def _save_school_absences(request, month, rows, saved) -> bool:
 def child_attendance(request: HttpRequest, child_id: int) -> HttpResponse:
     child = get_child_for_user(request.user, child_id)
     today = _today()
-    year = SchoolYear.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
-    # Without a school year recorded for today, the Romanian one: from 1 September.
-    year_start = (
-        year.starts_on
-        if year
-        else SchoolYear.for_start_year(today.year if today.month >= 9 else today.year - 1).starts_on
-    )
     month = _month_param(request.GET.get("month"), today)
-    # The figures look at this school year and the last 30 days, whatever month
-    # the calendar shows.
-    counted_since = min(year_start, today - datetime.timedelta(days=RECENT_DAYS - 1))
-    marks = list(
-        Mark.objects.held()
-        .filter(
-            child=child, register__date__gte=min(counted_since, month), register__date__lte=today
-        )
-        .values_list("register__date", "status")
-    )
-    summary = attendance_summary(
-        [(day, status) for day, status in marks if day >= counted_since],
-        today=today,
-        year_starts_on=year_start,
-    )
+    attendance = child_attendance_figures(child, today=today, since=month)
+    summary, year = attendance.summary, attendance.school_year
     absences = list(
         SchoolAbsence.objects.filter(
-            child=child, month__gte=year_start, month__lte=year.ends_on if year else today
+            child=child,
+            month__gte=attendance.year_starts_on,
+            month__lte=year.ends_on if year else today,
         ).order_by("month")
     )
     return render(
@@ -692,7 +674,7 @@ def child_attendance(request: HttpRequest, child_id: int) -> HttpResponse:
             "summary": summary,
             "year": year,
             "month": month,
-            "weeks": month_calendar(month, marks),
+            "weeks": month_calendar(month, attendance.marks),
             "previous_month": _add_months(month, -1)
             if _add_months(month, -1).year >= EARLIEST_YEAR
             else None,

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from attendance.models import Mark
 from attendance.roster import ABSENCE_RUN_WARNING
-from attendance.summary import RECENT_DAYS, AttendanceSummary, attendance_summary
+from attendance.summary import AttendanceSummary, child_attendance
 from children.access import may_read_confidential_notes
 from children.models import (
     CaseNote,
@@ -29,7 +28,7 @@ from children.models import (
     SchoolResult,
 )
 from families.models import Guardian, SupportGiven
-from programs.models import Enrollment, SchoolYear
+from programs.models import Enrollment
 
 
 @dataclass(frozen=True)
@@ -154,19 +153,7 @@ def _mark_trend(results: list[SchoolResult]) -> None:
 
 
 def _attendance(story: ChildStory, child: Child, today: datetime.date) -> None:
-    year = SchoolYear.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
-    year_start = (
-        year.starts_on
-        if year
-        else SchoolYear.for_start_year(today.year if today.month >= 9 else today.year - 1).starts_on
-    )
-    since = min(year_start, today - datetime.timedelta(days=RECENT_DAYS - 1))
-    marks = Mark.objects.held().filter(
-        child=child, register__date__gte=since, register__date__lte=today
-    )
-    story.attendance = attendance_summary(
-        marks.values_list("register__date", "status"), today=today, year_starts_on=year_start
-    )
+    story.attendance = child_attendance(child, today=today).summary
     story.absent_lately = story.attendance.consecutive_absences >= ABSENCE_RUN_WARNING
 
 
