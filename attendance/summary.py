@@ -77,6 +77,18 @@ def attendance_summary(
     )
 
 
+def month_end(month: datetime.date) -> datetime.date:
+    """The last day of ``month``'s month."""
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def add_months(month: datetime.date, count: int) -> datetime.date:
+    """The first day of the month ``count`` months after ``month``'s."""
+    index = month.year * 12 + month.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class CalendarDay:
     day: datetime.date | None  # None pads the first and last week

@@ -54,8 +54,8 @@ from attendance.roster import (
     roster,
 )
 from attendance.services import RegisterConflict, SaveOutcome, register_save, school_absences_save
+from attendance.summary import add_months, legend, month_calendar, month_end
 from attendance.summary import child_attendance as child_attendance_figures
-from attendance.summary import legend, month_calendar
 from programs.access import visible_sites
 from programs.models import Enrollment, Group
 from programs.search import fold
@@ -513,7 +513,7 @@ def _missing_report(sites, start: datetime.date, end: datetime.date) -> list[dic
 
 def _month_children(group: Group, month: datetime.date) -> list[dict]:
     """Children in the group at any time during the month, alphabetically."""
-    last = _month_end(month)
+    last = month_end(month)
     children = {}
     for values in (
         Enrollment.objects.filter(group=group, started_on__lte=last)
@@ -526,16 +526,6 @@ def _month_children(group: Group, month: datetime.date) -> list[dict]:
             "sort": (fold(values["child__family_name"]), fold(values["child__given_names"])),
         }
     return sorted(children.values(), key=lambda row: row["sort"])
-
-
-def _month_end(month: datetime.date) -> datetime.date:
-    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
-
-
-def _add_months(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + count
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 @require_http_methods(["GET", "POST"])
@@ -573,7 +563,7 @@ def school_absences(request: HttpRequest, group_id: int, month: datetime.date) -
             return redirect(request.path)
         if _save_school_absences(request, month, rows, saved):
             return redirect(request.path)
-    previous_month, next_month = _add_months(month, -1), _add_months(month, 1)
+    previous_month, next_month = add_months(month, -1), add_months(month, 1)
     return render(
         request,
         "attendance/school_absences.html",
@@ -675,10 +665,10 @@ def child_attendance(request: HttpRequest, child_id: int) -> HttpResponse:
             "year": year,
             "month": month,
             "weeks": month_calendar(month, attendance.marks),
-            "previous_month": _add_months(month, -1)
-            if _add_months(month, -1).year >= EARLIEST_YEAR
+            "previous_month": add_months(month, -1)
+            if add_months(month, -1).year >= EARLIEST_YEAR
             else None,
-            "next_month": _add_months(month, 1) if _add_months(month, 1) <= today else None,
+            "next_month": add_months(month, 1) if add_months(month, 1) <= today else None,
             "absences": absences,
             "weekday_names": [WEEKDAYS_ABBR[day] for day in range(7)],
             "absent_lately": summary.consecutive_absences >= ABSENCE_RUN_WARNING,

@@ -51,6 +51,7 @@ from attendance.models import (
     Register,
     SchoolAbsence,
 )
+from attendance.summary import month_end
 from inocenti import demo
 from programs.models import County, Enrollment, Group, SchoolYear, Site, User
 
@@ -599,10 +600,6 @@ def _weekday_on_or_after(day: Date) -> Date:
     return day + datetime.timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
 
 
-def _month_end(month: Date) -> Date:
-    return (month.replace(day=28) + 4 * DAY).replace(day=1) - DAY
-
-
 def plan_attendance(
     groups: Sequence[GroupRoll], *, today: Date, seed: int = demo.SEED
 ) -> AttendancePlan:
@@ -692,22 +689,22 @@ def _school_absences(
     year = calendar.year
     absences: list[PlannedAbsence] = []
     month = Date(year, 9, 1)
-    while _month_end(month) < today and month.year * 12 + month.month <= (year + 1) * 12 + 8:
-        month_end = _month_end(month)
-        entered_on = min(_weekday_on_or_after(month_end + 5 * DAY), today - DAY)
+    while month_end(month) < today and month.year * 12 + month.month <= (year + 1) * 12 + 8:
+        last_day = month_end(month)
+        entered_on = min(_weekday_on_or_after(last_day + 5 * DAY), today - DAY)
         seen: set[int] = set()
         for group in groups:
             county = demo.SITES_BY_NAME[group.site].county
             school_days = [
                 day
-                for day in _days(month, month_end)
+                for day in _days(month, last_day)
                 if day.weekday() < 5 and not calendar.day_off(day, county)
             ]
             if not school_days:
                 continue
             for member in group.members:
-                ended = member.ended_on or month_end
-                if member.child in seen or member.started_on > month_end or ended < month:
+                ended = member.ended_on or last_day
+                if member.child in seen or member.started_on > last_day or ended < month:
                     continue
                 seen.add(member.child)
                 child = profile(group.site, member)
@@ -739,7 +736,7 @@ def _school_absences(
                         entered_at=_at(entered_on, 10, rng.randrange(180)),
                     )
                 )
-        month = month_end + DAY
+        month = last_day + DAY
     return absences
 
 
