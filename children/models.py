@@ -225,6 +225,15 @@ class Child(CreatedByModel):
 # --- Casework: the team's work with each child ------------------------------------
 
 
+def plausible_duration(name: str) -> models.CheckConstraint:
+    """A session's ``duration_minutes`` between 5 minutes and 8 hours."""
+    return models.CheckConstraint(
+        name=name,
+        condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
+        violation_error_message=_("A session lasts between 5 minutes and 8 hours."),
+    )
+
+
 class CounselingKind(models.TextChoices):
     EVALUATION = "evaluation", _("Psychological evaluation")
     INDIVIDUAL = "individual", _("Individual counseling")
@@ -278,11 +287,7 @@ class CounselingSession(CreatedByModel):
             models.CheckConstraint(
                 name="counseling_kind_valid", condition=Q(kind__in=CounselingKind.values)
             ),
-            models.CheckConstraint(
-                name="counseling_duration_plausible",
-                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
-                violation_error_message=_("A session lasts between 5 minutes and 8 hours."),
-            ),
+            plausible_duration("counseling_duration_plausible"),
             models.CheckConstraint(
                 name="counseling_follow_up_after_session",
                 condition=Q(follow_up_on__isnull=True) | Q(follow_up_on__gte=F("date")),
@@ -652,11 +657,7 @@ class MentoringSession(CreatedByModel):
             models.CheckConstraint(
                 name="mentoring_kind_valid", condition=Q(kind__in=MentoringKind.values)
             ),
-            models.CheckConstraint(
-                name="mentoring_duration_plausible",
-                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
-                violation_error_message=_("A session lasts between 5 minutes and 8 hours."),
-            ),
+            plausible_duration("mentoring_duration_plausible"),
         ]
 
     def __str__(self) -> str:
