@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 # production never runs through this Makefile.
 export DEBUG ?= true
 
-.PHONY: help install run test lint migrations-check messages compile-messages db-stop bench-register
+.PHONY: help install run test lint migrations-check messages compile-messages db-stop bench-register \
+	backup restore
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -50,6 +51,16 @@ migrations-check: $(STAMP) ## Fail if a model change has no migration
 messages: $(STAMP) ## Regenerate locale/ro from the source (needs GNU gettext)
 	$(PY) manage.py makemessages --locale ro --no-obsolete --no-location --ignore '.venv/*' --ignore 'staticfiles/*'
 	@$(MAKE) --no-print-directory compile-messages
+
+backup: install ## Write a compressed pg_dump of the database to backups/ (or BACKUP_DIR)
+	$(PY) manage.py backup
+
+restore: install ## Restore FILE=backups/inocenti-….dump into an empty database
+	@if [ -z "$(FILE)" ]; then \
+		echo "Say which backup to restore: make restore FILE=backups/inocenti-YYYYMMDD-HHMMSS.dump" >&2; \
+		exit 2; \
+	fi
+	$(PY) manage.py restore "$(FILE)"
 
 db-stop: ## Stop an embedded PostgreSQL left running
 	@if [ -x $(PY) ]; then $(PY) -m inocenti.database stop; else echo "Nothing to stop: no .venv yet."; fi

@@ -36,7 +36,14 @@ def copy_project(destination: Path) -> Path:
         settings.BASE_DIR,
         destination,
         ignore=shutil.ignore_patterns(
-            ".git", ".venv", ".pgdata", "staticfiles", "node_modules", "__pycache__", "*.mo"
+            ".git",
+            ".venv",
+            ".pgdata",
+            "backups",
+            "staticfiles",
+            "node_modules",
+            "__pycache__",
+            "*.mo",
         ),
     )
     return destination
