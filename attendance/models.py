@@ -16,6 +16,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from programs.audit import audited
 from programs.fields import ChoiceArrayField, RomanianTextField
 from programs.models import CreatedByModel, Group, SiteScopedQuerySet, TimeStampedModel
 
@@ -93,6 +94,7 @@ class RegisterQuerySet(SiteScopedQuerySet):
         return self.filter(version__gt=0)
 
 
+@audited()
 class Register(CreatedByModel):
     """One group's register on one day: a session held, with its activities and
     one mark per child, or a day recorded as "no session" with a reason.
@@ -186,6 +188,7 @@ class MarkQuerySet(SiteScopedQuerySet):
         return self.filter(register__date__range=(first, last))
 
 
+@audited()
 class Mark(models.Model):
     """One child's attendance at one session."""
 
@@ -293,6 +296,7 @@ class SchoolAbsenceQuerySet(SiteScopedQuerySet):
     site_path = "child__site"
 
 
+@audited()
 class SchoolAbsence(TimeStampedModel):
     """A child's absences from school in one month, in class hours, as the form
     teacher reported them. Kept apart from the foundation's own register."""

@@ -2,7 +2,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.forms.models import BaseInlineFormSet
@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from children import cnp as cnp_codes
 from children import views
 from children.access import hidden_sites_of
 from children.models import (
@@ -37,7 +38,8 @@ from programs.admin_site import (
     SiteScopedAdmin,
     run_action_with_form,
 )
-from programs.models import Enrollment
+from programs.models import AccessAction, Enrollment
+from programs.services import access_log_record
 
 
 class OneOpenEnrollmentPerProgramFormSet(BaseInlineFormSet):
@@ -172,6 +174,42 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     def has_cnp(self, child: Child) -> bool:
         # The list shows whether a CNP is recorded, never the number itself.
         return bool(child.cnp)
+
+    @admin.display(description=_("CNP"))
+    def masked_cnp(self, child: Child) -> str:
+        return cnp_codes.mask(child.cnp) or "—"
+
+    def get_fieldsets(self, request, obj=None):
+        """The full CNP only for those who may correct it; readers see it masked."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [_masked(f) for f in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "masked_cnp"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            child = response.context_data["original"]
+            access_log_record(
+                user=request.user,
+                action=AccessAction.VIEW_CHILD_ADMIN,
+                site=child.site,
+                child_ids=[child.pk],
+            )
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The admin's "History" is the audit trail's, on the child's history page."""
+        child = self.get_object(request, object_id)
+        if child is None or not request.user.has_perm("children.view_child_history"):
+            raise PermissionDenied
+        return redirect("child_history", child.pk)
 
     @admin.action(description=_("Move selected children to another group"), permissions=["change"])
     def move_to_group(self, request, queryset):
@@ -372,3 +410,7 @@ class CommunityActivityAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     autocomplete_fields = ["children"]
     filter_horizontal = ["sites", "volunteers"]
     readonly_fields = RECORDED
+
+
+def _masked(field_name: str) -> str:
+    return "masked_cnp" if field_name == "cnp" else field_name

@@ -289,3 +289,10 @@ def build_cnp(*, sex: str, birth_date: datetime.date, county_code: str, serial: 
     yymmdd = f"{birth_date.year % 100:02d}{birth_date.month:02d}{birth_date.day:02d}"
     first_twelve = f"{first}{yymmdd}{county_code}{serial:03d}"
     return f"{first_twelve}{control_digit(first_twelve)}"
+
+
+def mask(cnp: str | None) -> str:
+    """``5******1234``: the sex digit and the last four, enough to tell two children apart."""
+    if not cnp:
+        return ""
+    return cnp[0] + "*" * (len(cnp) - 5) + cnp[-4:] if len(cnp) > 5 else "*" * len(cnp)

@@ -15,12 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from children.access import may_read_confidential_notes
-from children.forms import CounselingSessionForm
-from children.models import Child, CounselingSession
+from children.access import may_break_glass, may_read_confidential_notes
+from children.forms import BreakGlassForm, CounselingSessionForm
+from children.models import Child, ConfidentialNote, CounselingSession
 from children.services import counseling_session_save
 from programs.access import get_for_user
 from programs.forms import form_page, saved
+from programs.models import AccessAction
+from programs.services import access_log_record
 
 PAGE_SIZE = 25
 
@@ -63,6 +65,14 @@ def counseling_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
             # A psychologist's notes are theirs: colleagues read them, do not rewrite them.
             raise PermissionDenied
         initial = {}
+        if request.method == "GET":
+            access_log_record(
+                user=request.user,
+                action=AccessAction.VIEW_COUNSELING,
+                site=session.site,
+                child_ids=session.children.values_list("pk", flat=True),
+                record=session,
+            )
     form = CounselingSessionForm(
         request.POST if request.method == "POST" else None,
         instance=session,
@@ -98,3 +108,32 @@ def counseling_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         back_label=_("All sessions"),
         testid="counseling-form",
     )
+
+
+@require_http_methods(["GET", "POST"])
+def counseling_break_glass(request: HttpRequest, pk: int) -> HttpResponse:
+    """Emergency access: a director reads a session's confidential notes after giving a reason.
+
+    The reason is logged for each child of the session before the notes are
+    shown, and the notes are shown on this answer only, never kept on a page
+    the director could come back to.
+    """
+    if not may_break_glass(request.user):
+        raise PermissionDenied
+    session = get_for_user(
+        CounselingSession.objects.select_related("psychologist", "site"), request.user, pk=pk
+    )
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        access_log_record(
+            user=request.user,
+            action=AccessAction.BREAK_GLASS,
+            site=session.site,
+            child_ids=session.children.values_list("pk", flat=True),
+            record=session,
+            reason=form.cleaned_data["reason"],
+        )
+        note = ConfidentialNote.objects.filter(session=session).first()
+        context = {"session": session, "note": note, "children": session.children.all()}
+        return render(request, "children/break_glass_notes.html", context)
+    return render(request, "children/break_glass.html", {"form": form, "session": session})

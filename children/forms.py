@@ -309,3 +309,16 @@ class CommunityActivityForm(forms.ModelForm):
         ):
             self.add_error("children", _("Choose children of the activity's sites."))
         return cleaned
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why must you read these notes now?"),
+        help_text=_(
+            "Your reason is logged with your name and shown to the directors and in the "
+            "child's access log."
+        ),
+        min_length=20,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from children import cnp as cnp_codes
 from children.validators import validate_cnp
+from programs.audit import audit_links, audited
 from programs.fields import RomanianTextField
 from programs.models import (
     CreatedByModel,
@@ -71,6 +72,7 @@ class ChildQuerySet(SiteScopedQuerySet):
         return queryset
 
 
+@audited()
 class Child(CreatedByModel):
     """A child the foundation works with. Many have no CNP or papers; that is normal."""
 
@@ -140,7 +142,14 @@ class Child(CreatedByModel):
     class Meta:
         verbose_name = _("child")
         verbose_name_plural = _("children")
-        permissions = [("import_children", _("Can import children from a spreadsheet"))]
+        permissions = [
+            ("import_children", _("Can import children from a spreadsheet")),
+            ("view_child_history", _("Can see the history of changes to a child's records")),
+            ("export_child_data", _("Can export everything held on a child")),
+            # Not a permission to read them: the director may open a session's
+            # confidential notes only with a reason, which is logged.
+            ("break_glass_confidential_notes", _("Can open confidential notes in an emergency")),
+        ]
         ordering = ["family_name", "given_names"]
         constraints = [
             models.UniqueConstraint(
@@ -241,6 +250,7 @@ class CounselingKind(models.TextChoices):
     PARENT = "parent", _("Parent counseling")
 
 
+@audited()
 class CounselingSession(CreatedByModel):
     """A psychologist's session with children and/or guardians.
 
@@ -299,6 +309,7 @@ class CounselingSession(CreatedByModel):
         return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"
 
 
+@audited()
 class ConfidentialNote(TimeStampedModel):
     """A psychologist's confidential notes of one session: only psychologists read
     or write them (see ``children.access.may_read_confidential_notes``)."""
@@ -382,6 +393,7 @@ class CaseRecord(CreatedByModel):
             raise ValidationError(errors)
 
 
+@audited()
 class CaseNote(CaseRecord):
     """A dated note by a social worker on a child or on a family."""
 
@@ -416,6 +428,7 @@ class FollowUpQuerySet(CaseRecordQuerySet):
         return self.filter(done_on__isnull=True)
 
 
+@audited()
 class FollowUp(CaseRecord):
     """A task about a child or family, for one person, by a date, until done."""
 
@@ -507,6 +520,7 @@ class ResultOutcome(models.TextChoices):
 LAST_QUALIFIER_GRADE = 4
 
 
+@audited()
 class SchoolResult(CreatedByModel):
     """How a child did at school in one period of a school year."""
 
@@ -586,6 +600,7 @@ class MentoringKind(models.TextChoices):
     BACCALAUREATE = "baccalaureate", _("Baccalaureate tutoring")
 
 
+@audited()
 class MentorAssignment(CreatedByModel):
     """A volunteer who mentors or tutors a child; volunteers see only these children."""
 
@@ -626,6 +641,7 @@ class MentorAssignment(CreatedByModel):
         return f"{self.volunteer} → {self.child}"
 
 
+@audited()
 class MentoringSession(CreatedByModel):
     """A volunteer's mentoring or tutoring of a child."""
 
@@ -686,6 +702,7 @@ class CommunityActivityQuerySet(SiteScopedQuerySet):
         )
 
 
+@audited()
 class CommunityActivity(CreatedByModel):
     """A trip, a celebration or an activity with partner schools: who took part."""
 
@@ -723,3 +740,20 @@ class CommunityActivity(CreatedByModel):
 
     def __str__(self) -> str:
         return f"{self.title} · {self.date:%d.%m.%Y}"
+
+
+audit_links(
+    CounselingSession.children.through,
+    app_label="children",
+    model_name="CounselingSessionChildEvent",
+)
+audit_links(
+    CounselingSession.guardians.through,
+    app_label="children",
+    model_name="CounselingSessionGuardianEvent",
+)
+audit_links(
+    CommunityActivity.children.through,
+    app_label="children",
+    model_name="CommunityActivityChildEvent",
+)

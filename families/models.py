@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from programs.audit import audit_links, audited
 from programs.fields import ChoiceArrayField, RomanianTextField
 from programs.models import County, CreatedByModel, Site, SiteScopedQuerySet
 
@@ -31,6 +32,7 @@ class Benefit(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+@audited()
 class Family(CreatedByModel):
     """A household the foundation supports, followed by one site's team."""
 
@@ -116,6 +118,7 @@ class GuardianQuerySet(SiteScopedQuerySet):
     site_path = "family__site"
 
 
+@audited()
 class Guardian(CreatedByModel):
     """A parent or another adult who cares for the family's children."""
 
@@ -183,6 +186,7 @@ class ParentMeetingKind(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual meeting")
 
 
+@audited()
 class ParentMeeting(CreatedByModel):
     """A meeting with parents: who came, and what support was discussed or offered."""
 
@@ -244,6 +248,7 @@ class SupportGivenQuerySet(SiteScopedQuerySet):
     site_path = "family__site"
 
 
+@audited()
 class SupportGiven(CreatedByModel):
     """Material aid or a service given to a family (optionally for one child)."""
 
@@ -325,3 +330,8 @@ class SupportGiven(CreatedByModel):
             )
         if errors:
             raise ValidationError(errors)
+
+
+audit_links(
+    ParentMeeting.attendees.through, app_label="families", model_name="ParentMeetingAttendeeEvent"
+)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from attendance.roster import ABSENCE_RUN_WARNING
 from attendance.summary import AttendanceSummary, child_attendance
-from children.access import may_read_confidential_notes
+from children.access import may_break_glass, may_read_confidential_notes
 from children.models import (
     CaseNote,
     Child,
@@ -58,6 +59,7 @@ class ChildStory:
     may_add_school_result: bool = False
     may_record_support: bool = False
     may_record_counseling: bool = False
+    may_break_glass: bool = False
 
 
 def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
@@ -84,8 +86,11 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
             result.editable = may_change
     if user.has_perm("children.view_counselingsession"):
         story.counseling = list(
-            child.counseling_sessions.select_related("psychologist").order_by("-date")
+            child.counseling_sessions.select_related("psychologist")
+            .annotate(has_note=Exists(ConfidentialNote.objects.filter(session=OuterRef("pk"))))
+            .order_by("-date")
         )
+        story.may_break_glass = may_break_glass(user)
         notes = {}
         if may_read_confidential_notes(user):
             notes = dict(

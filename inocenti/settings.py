@@ -5,9 +5,11 @@ safe production ones; `DEBUG=true` switches on development conveniences.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +54,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    # The audit trail: triggers (pgtrigger) that write history rows (pghistory).
+    "pgtrigger",
+    "pghistory",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "inocenti",
     "programs",
     "children",
@@ -61,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed for phones on weak mobile data (static files come
     # pre-compressed from whitenoise above). Django's GZipMiddleware pads its
@@ -72,11 +82,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "inocenti.middleware.RejectNulCharactersMiddleware",
     # Every page needs a login unless its view says otherwise (@login_not_required).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "inocenti.middleware.IdleSessionMiddleware",
+    # A password alone is not enough for users with a second factor (and superusers).
+    "inocenti.middleware.SecondFactorMiddleware",
+    # Who made each change, for the audit trail's database triggers.
+    "inocenti.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "inocenti.urls"
@@ -119,9 +137,18 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Backups (`manage.py backup` / `restore`, see docs/backups.md) ------------
+# Dumps hold every child's data: keep this folder off the web root, and copy it
+# off the machine encrypted.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
+# Folder of pg_dump and pg_restore; empty: pgserver's bundled PostgreSQL 16 tools
+# when pgserver is installed, else the ones on PATH.
+PG_BIN_DIR = env.str("PG_BIN_DIR", default="")
+
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "programs.User"
-AUTHENTICATION_BACKENDS = ["programs.access.RoleBackend"]
+# Axes first: it refuses a locked-out username and IP before any password check.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "programs.access.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -133,9 +160,42 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "programs.passwords.MixedCharactersValidator"},
 ]
-# Shared phones: a session lasts a working day, not weeks.
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+# Shared phones: a session ends after 30 minutes without a request
+# (``IdleSessionMiddleware`` renews it while the user works) and when the
+# browser closes. Changing one's password ends every other session of the
+# user: Django checks the password hash stored in the session.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Login lockout: 5 failures for one username from one address lock that pair
+# for 30 minutes; a coordinator unlocks it in the admin ("Access attempts").
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "inocenti.middleware.client_ip"
+# Axes would log each failure with the typed username (sometimes a password
+# typed in the wrong field); the attempts stay in the database instead.
+AXES_VERBOSE = False
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0
+# trusts only the connection's own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
+
+# Two-factor (TOTP): the issuer shown in the phone's authenticator app.
+OTP_TOTP_ISSUER = "Inocenți"
+
+# --- Audit trail --------------------------------------------------------------
+# History rows can be neither changed nor deleted (database triggers refuse it);
+# only the retention command lifts that, for anonymised children.
+PGHISTORY_APPEND_ONLY = True
+# Who made a change is recorded for writes; reading pages writes no personal data.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Children's records are erased this many years after their last enrollment
+# ended (``manage.py apply_retention``).
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
 
 # --- Language and time ------------------------------------------------------
 LANGUAGE_CODE = "ro"
@@ -194,6 +254,22 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline scripts anywhere: every script is a file of ours. Django's admin
+# sets style attributes, hence 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Logging: to stdout for the process manager; no request data -----------
 LOGGING = {
@@ -215,6 +291,8 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         # SQL carries its parameters, i.e. children's data.
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # Every login's bookkeeping; failures are kept in the database instead.
+        "axes": {"level": "WARNING", "propagate": True},
         # The embedded database's start and stop chatter.
         "pgserver": {"level": "WARNING", "propagate": True},
     },

@@ -6,13 +6,29 @@ from django.views.i18n import set_language
 
 from children import casework_views, counseling_views
 from families import views as family_views
-from inocenti import views
+from inocenti import record_views, two_factor, views
 from inocenti.forms import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("children/<int:child_id>/", views.child_page, name="child"),
+    path(
+        "children/<int:child_id>/history/",
+        record_views.child_history_page,
+        name="child_history",
+    ),
+    path(
+        "children/<int:child_id>/access-log/",
+        record_views.child_access_log,
+        name="child_access_log",
+    ),
+    path("children/<int:child_id>/export/", record_views.child_export_page, name="child_export"),
+    path(
+        "children/<int:child_id>/export.json",
+        record_views.child_export_json,
+        name="child_export_json",
+    ),
     path(
         "children/<int:child_id>/notes/new/",
         casework_views.case_note_edit,
@@ -65,6 +81,11 @@ urlpatterns = [
     path("counseling/new/", counseling_views.counseling_edit, name="counseling_new"),
     path("counseling/<int:pk>/", counseling_views.counseling_edit, name="counseling_edit"),
     path(
+        "counseling/<int:pk>/emergency-access/",
+        counseling_views.counseling_break_glass,
+        name="counseling_break_glass",
+    ),
+    path(
         "login/",
         auth_views.LoginView.as_view(
             template_name="registration/login.html",
@@ -86,6 +107,9 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("account/two-step/", two_factor.two_factor, name="two_factor"),
+    path("account/two-step/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("account/two-step/code/", two_factor.two_factor_verify, name="two_factor_verify"),
     # The language switch must work on the login page too.
     path("language/", login_not_required(set_language), name="set_language"),
     path("attendance/", include("attendance.urls")),

@@ -15,7 +15,8 @@ from attendance.views import today_context
 from children.models import Child, ChildStatus, CounselingSession, FollowUp, MentoringSession
 from inocenti.child_page import child_story
 from programs.access import get_for_user, visible_sites
-from programs.models import Enrollment, Role
+from programs.models import AccessAction, Enrollment, Role
+from programs.services import access_log_record
 
 # Each role's home. Placeholders say on the page which feature will fill them.
 HOME_TEMPLATES = {
@@ -104,6 +105,9 @@ def child_page(request, child_id: int):
         pk=child_id,
     )
     story = child_story(request.user, child, today=timezone.localdate())
+    access_log_record(
+        user=request.user, action=AccessAction.VIEW_CHILD, site=child.site, child_ids=[child.pk]
+    )
     return render(request, "inocenti/child.html", {"story": story, "child": child})
 
 

@@ -86,6 +86,8 @@ _READ_CHILDREN = {
     "families.view_guardian",
     "programs.view_enrollment",
 }
+# Who changed a child's records, and answering a family's request for their data.
+_OVERSEE_CHILDREN = {"children.view_child_history", "children.export_child_data"}
 # What the whole team may read of each other's casework (counseling: summaries).
 _READ_CASEWORK = _crud(*_CASEWORK, actions=("view",))
 
@@ -120,6 +122,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         # coordinator reads the sessions, only psychologists change them.
         | _crud(*(model for model in _CASEWORK if model != "children.counselingsession"))
         | {"children.view_counselingsession"}
+        | _OVERSEE_CHILDREN
     ),
     Role.DIRECTOR: frozenset(
         {"programs.use_admin", "programs.view_site"}
@@ -129,6 +132,8 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | _READ_CORRECTIONS
         | {"attendance.oversee_registers"}
         | _crud(*_CASEWORK, actions=("view",))
+        | _OVERSEE_CHILDREN
+        | {"programs.view_accesslogentry", "children.break_glass_confidential_notes"}
     ),
     # Volunteers see only the children assigned to them (``Child.objects.for_user``).
     Role.VOLUNTEER: frozenset(

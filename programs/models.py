@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from programs.audit import audit_links, audited
 from programs.fields import ChoiceArrayField, RomanianTextField
 
 if TYPE_CHECKING:
@@ -175,6 +176,8 @@ class Site(CreatedByModel):
 SITE_REQUIRED_MESSAGE = _("Choose at least one site for this account.")
 
 
+# Password hashes stay out of the history; logins are not changes.
+@audited(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A person who logs in: staff of the foundation or a volunteer.
 
@@ -388,6 +391,7 @@ class GroupQuerySet(SiteScopedQuerySet):
         return self.filter(meeting_days__contains=[day.isoweekday()])
 
 
+@audited()
 class Group(CreatedByModel):
     """Children who meet together at a site during a school year."""
 
@@ -464,6 +468,7 @@ class EnrollmentQuerySet(SiteScopedQuerySet):
         )
 
 
+@audited()
 class Enrollment(CreatedByModel):
     """A child in a program at a site, usually in one of its groups.
 
@@ -567,3 +572,57 @@ class Enrollment(CreatedByModel):
             errors["site"] = _("This program does not run at this site.")
         if errors:
             raise ValidationError(errors)
+
+
+# Who may see which sites and who works with which group: changes of access.
+audit_links(User.sites.through, app_label="programs", model_name="UserSiteEvent")
+audit_links(Group.staff.through, app_label="programs", model_name="GroupStaffEvent")
+
+
+class AccessAction(models.TextChoices):
+    VIEW_CHILD = "view_child", _("opened the child's page")
+    VIEW_CHILD_ADMIN = "view_child_admin", _("opened the child in the administration")
+    VIEW_HISTORY = "view_history", _("opened the change history")
+    VIEW_COUNSELING = "view_counseling", _("opened a counseling session")
+    EXPORT = "export", _("exported the child's data")
+    BREAK_GLASS = "break_glass", _("opened confidential notes (emergency access)")
+
+
+class AccessLogEntry(models.Model):
+    """One reading of a child's sensitive records: who, what, when (and why, for break-glass).
+
+    ``child_id`` is a plain number, not a foreign key: the log is about the
+    programs' ground floor and must outlive the child's anonymisation.
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=AccessAction.choices)
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    child_id = models.BigIntegerField(_("child"), null=True, db_index=True)
+    object_type = models.CharField(_("record type"), max_length=60, blank=True)
+    object_id = models.BigIntegerField(_("record"), null=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = SiteScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="access_log_break_glass_has_reason",
+                condition=~Q(action="break_glass") | ~Q(reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.models import (
     SITE_REQUIRED_MESSAGE,
+    AccessAction,
+    AccessLogEntry,
     Enrollment,
     EnrollmentStatus,
     Group,
@@ -161,3 +163,29 @@ def record_save(*, record: models.Model, by: User, form=None) -> models.Model:
     if form is not None:
         form.save_m2m()
     return record
+
+
+def access_log_record(
+    *,
+    user: User,
+    action: AccessAction,
+    site: Site | None,
+    child_ids: Iterable[int] = (),
+    record: models.Model | None = None,
+    reason: str = "",
+) -> None:
+    """Logs that ``user`` read the records of these children (one row per child)."""
+    object_type = record._meta.label_lower if record is not None else ""
+    object_id = record.pk if record is not None else None
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(
+            user=user,
+            action=action,
+            site=site,
+            child_id=child_id,
+            object_type=object_type,
+            object_id=object_id,
+            reason=reason,
+        )
+        for child_id in (list(child_ids) or [None])
+    )

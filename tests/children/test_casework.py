@@ -12,6 +12,7 @@ from children.access import may_read_confidential_notes
 from children.models import CaseNote, CommunityActivity, ConfidentialNote, FollowUp
 from programs.models import Role
 from tests.assertions import refused
+from tests.auth import force_login_verified
 from tests.factories import (
     CaseNoteFactory,
     ChildFactory,
@@ -184,7 +185,11 @@ def test_confidential_notes_are_nowhere_in_the_admin(client, who):
         "director": lambda: UserFactory(role=Role.DIRECTOR, sees_all_sites=True, sites=[]),
         "superuser": lambda: UserFactory(role="", is_superuser=True, is_staff=True, sites=[]),
     }
-    client.force_login(users[who]())
+    user = users[who]()
+    if user.is_superuser:
+        force_login_verified(client, user)
+    else:
+        client.force_login(user)
     pages = [
         reverse("admin:children_counselingsession_change", args=[session.pk]),
         reverse("admin:children_counselingsession_changelist"),

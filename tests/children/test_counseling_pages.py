@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from children.models import ConfidentialNote, CounselingSession
 from programs.models import Role
+from tests.auth import force_login_verified
 from tests.factories import (
     ChildFactory,
     CounselingSessionFactory,
@@ -79,7 +80,7 @@ def test_other_roles_cannot_use_the_counseling_pages(client, site_a, child, role
 
 
 def test_a_superuser_cannot_open_the_notes_either(client, child):
-    client.force_login(UserFactory(role="", is_superuser=True, sites=[]))
+    force_login_verified(client, UserFactory(role="", is_superuser=True, sites=[]))
     session = CounselingSessionFactory(site=child.site, children=[child])
     assert client.get(reverse("counseling_edit", args=[session.pk])).status_code == 403
 

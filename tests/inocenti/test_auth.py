@@ -1,5 +1,7 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from programs.models import Role
 from tests.factories import PASSWORD, UserFactory
@@ -76,9 +78,15 @@ def test_placeholder_homes_say_the_feature_is_in_progress(client, make_user):
     assert 'data-testid="in-progress"' in client.get("/").content.decode()
 
 
-def test_superuser_without_a_role_lands_in_the_admin(client):
+def test_superuser_must_set_up_two_step_login_then_lands_in_the_admin(client):
     admin = UserFactory(role="", is_superuser=True, sites=[])
     response = _log_in(client, admin)
+    assert response.redirect_chain[-1][0] == "/account/two-step/setup/?next=/"
+    device = TOTPDevice.objects.get(user=admin, confirmed=False)
+    code = totp(device.bin_key)
+    response = client.post(
+        "/account/two-step/setup/", {"code": f"{code:06d}", "next": "/"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/admin/"
 
 

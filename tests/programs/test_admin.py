@@ -4,6 +4,7 @@ from django.contrib import admin
 from programs.admin_site import SiteScopedAdmin
 from programs.models import Group, Role, User
 from tests.assertions import queries_to_get
+from tests.auth import force_login_verified
 from tests.factories import (
     EnrollmentFactory,
     GroupFactory,
@@ -59,7 +60,7 @@ def test_a_director_may_view_but_not_change_a_site(client, make_user, site_a):
 def test_accounts_are_managed_by_superusers_only(client, make_user):
     client.force_login(make_user(Role.COORDINATOR))
     assert client.get("/admin/programs/user/").status_code == 403
-    client.force_login(UserFactory(role="", is_superuser=True, sites=[]))
+    force_login_verified(client, UserFactory(role="", is_superuser=True, sites=[]))
     assert client.get("/admin/programs/user/").status_code == 200
 
 
@@ -73,8 +74,7 @@ def test_site_changelist_queries_do_not_grow_with_rows(client, make_user):
 
 
 def _superuser_client(client):
-    client.force_login(UserFactory(role="", is_superuser=True, sites=[]))
-    return client
+    return force_login_verified(client, UserFactory(role="", is_superuser=True, sites=[]))
 
 
 def _new_account(**fields):
