@@ -18,6 +18,7 @@ from children.models import (
     CaseNote,
     Child,
     CommunityActivity,
+    Consent,
     CounselingSession,
     FollowUp,
     MentorAssignment,
@@ -26,7 +27,7 @@ from children.models import (
 )
 from children.services import children_move_to_group
 from families.admin import FamilyAdmin
-from families.models import Family
+from families.models import Family, Guardian
 from programs.admin import MoveToGroupForm
 from programs.admin_site import (
     RECORDED,
@@ -79,6 +80,78 @@ class EnrollmentInline(SharedChoicesInlineMixin, ScopedChoicesMixin, admin.Tabul
         )
 
 
+class ConsentForm(forms.ModelForm):
+    """A consent, once recorded, keeps what was agreed, by whom and when; later
+    only its withdrawal (once) and the note change."""
+
+    class Meta:
+        model = Consent
+        fields = ["kind", "given_by", "given_on", "withdrawn_on", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            return
+        for name in ("kind", "given_by", "given_on"):
+            self.fields[name].disabled = True
+        # Its own guardian only: they may no longer be among the family's
+        # choices (the child moved family), and a disabled field is still checked.
+        guardian = self.fields["given_by"]
+        guardian.queryset = Guardian.objects.filter(pk=self.instance.given_by_id)
+        guardian.choices = [(self.instance.given_by_id, str(self.instance.given_by))]
+        if self.instance.withdrawn_on:
+            self.fields["withdrawn_on"].disabled = True
+
+
+class OneActiveConsentPerKindFormSet(BaseInlineFormSet):
+    """The database allows one active consent per child and kind; rows saved
+    together are checked here, before it refuses."""
+
+    def clean(self):
+        super().clean()
+        active_kinds = [
+            form.cleaned_data.get("kind")
+            for form in self.forms
+            if form.cleaned_data
+            and not self._should_delete_form(form)
+            and not form.cleaned_data.get("withdrawn_on")
+        ]
+        if len(active_kinds) != len(set(active_kinds)):
+            raise ValidationError(
+                _("This child already has this consent; record its withdrawal first.")
+            )
+
+
+class ConsentInline(ScopedChoicesMixin, admin.TabularInline):
+    """A child's consents. Withdrawing one is giving it a withdrawal date; the
+    row stays, with who recorded it (``ChildAdmin.save_formset``)."""
+
+    model = Consent
+    form = ConsentForm
+    formset = OneActiveConsentPerKindFormSet
+    fields = ["kind", "given_by", "given_on", "withdrawn_on", "withdrawn_by", "note"]
+    readonly_fields = ["withdrawn_by"]
+    extra = 0
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A withdrawal is recorded, not erased; only a superuser removes a
+        # consent entered by mistake.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("given_by", "withdrawn_by")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            # Only the guardians of the child's family may give its consent;
+            # listed once for the page, not once per row (see SharedChoicesInlineMixin).
+            guardian = formset.form.base_fields["given_by"]
+            guardian.queryset = guardian.queryset.filter(family_id=obj.family_id)
+            guardian.choices = list(guardian.iterator(guardian))
+        return formset
+
+
 class ChildCurrentGroupFilter(CurrentYearGroupFilter):
     title = _("current group")
 
@@ -89,6 +162,33 @@ class ChildCurrentGroupFilter(CurrentYearGroupFilter):
                 child=OuterRef("pk"), group_id=self.value()
             )
             return queryset.filter(Exists(in_group))
+        return queryset
+
+
+class ConsentFilter(admin.SimpleListFilter):
+    """Children with or without an active consent of each kind: who to ask."""
+
+    title = _("consent")
+    parameter_name = "consent"
+    CHOICES = {
+        "no_data": ("has_data_consent", False),
+        "data": ("has_data_consent", True),
+        "no_photos": ("has_photo_consent", False),
+        "photos": ("has_photo_consent", True),
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("no_data", _("No data processing consent")),
+            ("data", _("Data processing consent given")),
+            ("no_photos", _("No photo consent")),
+            ("photos", _("Photo consent given")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.CHOICES:
+            annotation, value = self.CHOICES[self.value()]
+            return queryset.filter(**{annotation: value})
         return queryset
 
 
@@ -106,6 +206,8 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
         "site",
         "current_groups",
         "has_cnp",
+        "data_consent",
+        "photo_consent",
         "status",
     ]
     list_display_links = ["family_name", "given_names"]
@@ -118,17 +220,18 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
         "grade",
         "sex",
         "special_educational_needs",
+        ConsentFilter,
     ]
     list_select_related = ["site"]
     # Names ignore diacritics and case. A CNP is looked up by POST (find_by_cnp),
     # so it never travels in a URL, a log line or the browser's history.
     search_fields = ["given_names__fold_contains", "family_name__fold_contains"]
     search_help_text = _("Search by name, with or without diacritics.")
-    autocomplete_fields = ["family", "data_consent_by"]
+    autocomplete_fields = ["family"]
     # Any partner school may be the one a child attends.
     unscoped_choice_fields = ("school_site",)
     readonly_fields = RECORDED
-    inlines = [EnrollmentInline]
+    inlines = [ConsentInline, EnrollmentInline]
     actions = ["move_to_group"]
     fieldsets = [
         (
@@ -148,10 +251,6 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
             },
         ),
         (_("Family"), {"fields": ["family"]}),
-        (
-            _("Consent"),
-            {"fields": ["data_consent_on", "data_consent_by", "photo_consent"]},
-        ),
         (_("Status and notes"), {"fields": ["status", "notes"]}),
         (_("Record"), {"fields": RECORDED, "classes": ["collapse"]}),
     ]
@@ -161,8 +260,34 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
         return (
             super()
             .get_queryset(request)
+            .with_consent()
             .prefetch_related(Prefetch("enrollments", open_enrollments, to_attr="open_enrollments"))
         )
+
+    def get_inline_instances(self, request, obj=None):
+        # A consent comes from a guardian of the child's family, known once the
+        # child is saved with it: the add page offers no consents yet.
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None or obj._state.adding:
+            inlines = [inline for inline in inlines if not isinstance(inline, ConsentInline)]
+        return inlines
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Consent:
+            for consent_form in formset.forms:
+                consent = consent_form.instance
+                if consent.withdrawn_on and "withdrawn_on" in consent_form.changed_data:
+                    # Who recorded the withdrawal, beside when it was given.
+                    consent.withdrawn_by = request.user
+        super().save_formset(request, form, formset, change)
+
+    @admin.display(description=_("data processing consent"), boolean=True)
+    def data_consent(self, child: Child) -> bool:
+        return child.has_data_consent
+
+    @admin.display(description=_("photo consent"), boolean=True)
+    def photo_consent(self, child: Child) -> bool:
+        return child.has_photo_consent
 
     @admin.display(description=_("current group"))
     def current_groups(self, child: Child) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from children import cnp as cnp_codes
 from children.validators import validate_cnp
@@ -60,6 +61,16 @@ class ChildQuerySet(SiteScopedQuerySet):
                 ).values("child_id")
             )
         return queryset
+
+    def with_consent(self) -> ChildQuerySet:
+        """Each child with ``has_data_consent`` and ``has_photo_consent``: whether
+        an active consent of that kind is recorded, in the same query (no query
+        per row in a list)."""
+        active = Consent.objects.active().filter(child=OuterRef("pk"))
+        return self.annotate(
+            has_data_consent=Exists(active.filter(kind=ConsentKind.DATA_PROCESSING)),
+            has_photo_consent=Exists(active.filter(kind=ConsentKind.PHOTOS)),
+        )
 
     def search(self, text: str) -> ChildQuerySet:
         """Children whose names contain every word of ``text``, ignoring
@@ -122,16 +133,6 @@ class Child(CreatedByModel):
         _("grade"), choices=GRADE_CHOICES, null=True, blank=True
     )
     special_educational_needs = models.BooleanField(_("special educational needs"), default=False)
-    data_consent_on = models.DateField(_("data processing consent given on"), null=True, blank=True)
-    data_consent_by = models.ForeignKey(
-        "families.Guardian",
-        verbose_name=_("data processing consent given by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    photo_consent = models.BooleanField(_("consent to photos"), default=False)
     status = models.CharField(
         _("status"), max_length=20, choices=ChildStatus.choices, default=ChildStatus.ACTIVE
     )
@@ -177,14 +178,6 @@ class Child(CreatedByModel):
                 ),
             ),
             models.CheckConstraint(
-                name="child_consent_has_date_and_guardian",
-                condition=Q(data_consent_on__isnull=True, data_consent_by__isnull=True)
-                | Q(data_consent_on__isnull=False, data_consent_by__isnull=False),
-                violation_error_message=_(
-                    "Consent to data processing needs both the date and the guardian who gave it."
-                ),
-            ),
-            models.CheckConstraint(
                 name="child_names_not_blank",
                 condition=~Q(given_names="") & ~Q(family_name=""),
             ),
@@ -223,10 +216,106 @@ class Child(CreatedByModel):
                 "This child has open enrollments at another site; end them as a transfer "
                 "before changing the site."
             )
-        if self.data_consent_by_id and self.data_consent_by.family_id != self.family_id:
-            errors["data_consent_by"] = _(
-                "Consent must come from a guardian of the child's family."
-            )
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- Consent: what a guardian agreed to, and when they took it back ------------------
+
+
+class ConsentKind(models.TextChoices):
+    DATA_PROCESSING = "data_processing", _("Data processing")
+    PHOTOS = "photos", _("Photos")
+
+
+class ConsentQuerySet(SiteScopedQuerySet):
+    site_path = "child__site"
+
+    def active(self) -> ConsentQuerySet:
+        return self.filter(withdrawn_on__isnull=True)
+
+
+@audited()
+class Consent(CreatedByModel):
+    """A guardian's consent for a child, to the processing of their data or to
+    photos. A withdrawal is recorded on the consent, never by deleting it, so the
+    history shows what was agreed, by whom, and until when."""
+
+    child = models.ForeignKey(
+        Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="consents"
+    )
+    kind = models.CharField(_("consent to"), max_length=20, choices=ConsentKind.choices)
+    given_by = models.ForeignKey(
+        "families.Guardian",
+        verbose_name=pgettext_lazy("consent", "given by"),
+        on_delete=models.PROTECT,
+        related_name="consents_given",
+    )
+    given_on = models.DateField(_("given on"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "programs.User",
+        verbose_name=_("withdrawal recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    note = RomanianTextField(_("note"), max_length=200, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="consent_kind_valid", condition=Q(kind__in=ConsentKind.values)
+            ),
+            models.CheckConstraint(
+                name="consent_withdrawn_after_given",
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("given_on")),
+                violation_error_message=_("A consent cannot be withdrawn before it was given."),
+            ),
+            models.UniqueConstraint(
+                fields=["child", "kind"],
+                condition=Q(withdrawn_on__isnull=True),
+                name="consent_one_active_per_child_and_kind",
+                violation_error_message=_(
+                    "This child already has this consent; record its withdrawal first."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        text = f"{self.get_kind_display()} · {self.given_on:%d.%m.%Y}"
+        if self.withdrawn_on:
+            text += f" · {_('withdrawn on')} {self.withdrawn_on:%d.%m.%Y}"
+        return text
+
+    def clean(self) -> None:
+        errors = {}
+        try:
+            child = self.child
+        except ObjectDoesNotExist:
+            child = None  # full_clean reports the missing child
+        # A consent in force comes from the child's family. One withdrawn is
+        # history: it stays as given even if the child later moves family.
+        in_force = self._state.adding or self.withdrawn_on is None
+        if (
+            in_force
+            and self.given_by_id
+            and child is not None
+            and self.given_by.family_id != child.family_id
+        ):
+            errors["given_by"] = _("Consent must come from a guardian of the child's family.")
+        today = timezone.localdate()
+        if self.given_on and self.given_on > today:
+            errors["given_on"] = _("A consent cannot be dated in the future.")
+        if self.withdrawn_on and self.withdrawn_on > today:
+            errors["withdrawn_on"] = _("A withdrawal cannot be dated in the future.")
         if errors:
             raise ValidationError(errors)
 

@@ -11,9 +11,12 @@ from django.utils.translation import gettext as _
 from children.models import (
     Child,
     ConfidentialNote,
+    Consent,
+    ConsentKind,
     CounselingSession,
     FollowUp,
 )
+from families.models import Guardian
 from programs.models import Enrollment, Group, User
 from programs.services import enrollment_move
 
@@ -89,3 +92,43 @@ def follow_up_done(*, task: FollowUp, outcome: str, by: User) -> FollowUp:
     task.full_clean()
     task.save(update_fields=["done_on", "done_by", "outcome", "updated_at"])
     return task
+
+
+@transaction.atomic
+def consent_give(
+    *,
+    child: Child,
+    kind: ConsentKind,
+    given_by: Guardian,
+    on: datetime.date,
+    user: User | None,
+    note: str = "",
+) -> Consent:
+    """Record a guardian's consent. A child has one active consent of each kind:
+    to renew one, withdraw it first."""
+    consent = Consent(
+        child=child, kind=kind, given_by=given_by, given_on=on, note=note.strip(), created_by=user
+    )
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, consent: Consent, user: User | None, on: datetime.date) -> Consent:
+    """Record that the consent was withdrawn on ``on``, and who recorded it. The
+    consent stays, so the child's history shows it and until when it held."""
+    # Read again under a lock: of two people withdrawing at once, the first
+    # date stands and the second is told.
+    stored = Consent.objects.select_for_update().only("withdrawn_on").get(pk=consent.pk)
+    if stored.withdrawn_on is not None:
+        raise ValidationError(
+            _("This consent was already withdrawn on %(date)s."),
+            params={"date": f"{stored.withdrawn_on:%d.%m.%Y}"},
+            code="already_withdrawn",
+        )
+    consent.withdrawn_on = on
+    consent.withdrawn_by = user
+    consent.full_clean()
+    consent.save(update_fields=["withdrawn_on", "withdrawn_by", "updated_at"])
+    return consent

@@ -22,6 +22,7 @@ from children.models import (
     Child,
     CommunityActivity,
     ConfidentialNote,
+    Consent,
     CounselingSession,
     FollowUp,
     MentoringSession,
@@ -43,6 +44,7 @@ class TimelineEntry:
 class ChildStory:
     child: Child
     guardians: list[Guardian] | None = None
+    consents: list[Consent] | None = None
     enrollments: list[Enrollment] | None = None
     attendance: AttendanceSummary | None = None
     absent_lately: bool = False
@@ -68,6 +70,10 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
         story.guardians = (
             list(Guardian.objects.filter(family_id=child.family_id)) if child.family_id else []
         )
+    if user.has_perm("children.view_consent"):
+        # Whether consent is missing comes with the child (``with_consent``);
+        # its history, who gave and withdrew what, for those who read families.
+        story.consents = list(child.consents.select_related("given_by", "withdrawn_by"))
     if user.has_perm("programs.view_enrollment"):
         story.enrollments = list(
             child.enrollments.select_related("program", "group").order_by("-started_on")
@@ -163,9 +169,14 @@ def _attendance(story: ChildStory, child: Child, today: datetime.date) -> None:
 
 
 def _timeline(story: ChildStory) -> list[TimelineEntry]:
-    """The dated events of the sections shown, newest first: enrollments,
-    counseling, case notes, support, mentoring and activities."""
+    """The dated events of the sections shown, newest first: consents,
+    enrollments, counseling, case notes, support, mentoring and activities."""
     entries: list[TimelineEntry] = []
+    for consent in story.consents or ():
+        kind = consent.get_kind_display()
+        entries.append(TimelineEntry(consent.given_on, str(_("Consent given")), kind))
+        if consent.withdrawn_on:
+            entries.append(TimelineEntry(consent.withdrawn_on, str(_("Consent withdrawn")), kind))
     for enrollment in story.enrollments or ():
         entries.append(
             TimelineEntry(enrollment.started_on, str(_("Enrolled")), str(enrollment.program))

@@ -18,7 +18,7 @@ It runs in three steps:
    dropped out). Plain dataclasses, no database: two plans from the same seed,
    scale and day are equal.
 3. **Write** (``write_plan``): ``bulk_create`` in dependency order, families →
-   guardians → children → enrollments.
+   guardians → children → enrollments and consents.
 
 Every choice is drawn from a generator of its own site, school year and purpose
 (``generator``: intake weights, targets, join days, the children, their
@@ -46,7 +46,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from children.cnp import build_cnp
-from children.models import Child, ChildStatus, Sex
+from children.models import Child, ChildStatus, Consent, ConsentKind, Sex
 from families.models import (
     Benefit,
     EducationLevel,
@@ -543,6 +543,20 @@ class PlannedEnrollment:
     exit_reason: str = ""
 
 
+@dataclass(frozen=True)
+class PlannedConsent:
+    kind: str
+    given_on: Date
+    # The day the guardian takes it back, if they ever do. Drawn whatever today
+    # is, so that a past year does not depend on it; only a withdrawal up to
+    # today is written (``withdrawn_by``).
+    withdrawn_on: Date | None = None
+
+    def withdrawn_by(self, today: Date) -> Date | None:
+        """The withdrawal, if it has happened by ``today``."""
+        return self.withdrawn_on if self.withdrawn_on and self.withdrawn_on <= today else None
+
+
 @dataclass
 class PlannedChild:
     key: int
@@ -555,9 +569,8 @@ class PlannedChild:
     cnp: str | None
     grade: int
     special_educational_needs: bool
-    data_consent_on: Date | None
-    photo_consent: bool
     enrollments: list[PlannedEnrollment] = field(default_factory=list)
+    consents: list[PlannedConsent] = field(default_factory=list)
     school_name: str = ""
     attends_site: bool = False  # school_site is the site itself
 
@@ -601,8 +614,13 @@ MID_YEAR_JOIN = 0.2  # share of newcomers who join after the first school day
 BACCALAUREATE_RATE = 0.4  # grade VIII graduates who stay on where there is such a group
 CNP_RATE = 0.65
 SEN_RATE = 0.05
+# Consent comes from the family's primary contact on the day the child joins;
+# photos only along with data processing (0.93 · 0.75: about 70 % of children).
 DATA_CONSENT_RATE = 0.93
-PHOTO_CONSENT_RATE = 0.6
+PHOTO_CONSENT_RATE = 0.75
+DATA_WITHDRAWAL_RATE = 0.01
+PHOTO_WITHDRAWAL_RATE = 0.04
+WITHDRAWAL_AFTER_DAYS = (60, 900)
 SIBLING_RATE = 0.32  # newcomers whose brother or sister is already in: ~1.45 per family
 PHONE_RATE = 0.85
 
@@ -712,6 +730,16 @@ def weekday_between(rng: random.Random, first: Date, last: Date) -> Date:
     return rng.choice(days) if days else first
 
 
+def _withdrawal(rng: random.Random, given_on: Date, rate: float) -> Date | None:
+    """With chance ``rate``, a weekday some months after ``given_on``: when the
+    guardian withdraws the consent. Always two draws."""
+    withdrawn = rng.random() < rate
+    day = given_on + datetime.timedelta(days=rng.randint(*WITHDRAWAL_AFTER_DAYS))
+    if not withdrawn:
+        return None
+    return day + datetime.timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
+
+
 class _HistoryBuilder:
     """Holds what the whole plan shares: the CNPs and phone numbers given out, the
     families of each site, and the counters for keys. Every draw comes from the
@@ -739,8 +767,9 @@ class _HistoryBuilder:
         days = self.join_days(self.generator(spec, year, "joins"), spec, year, count)
         child_rng = self.generator(spec, year, "children")
         family_rng = self.generator(spec, year, "families")
+        consent_rng = self.generator(spec, year, "consents")
         for day in days:
-            children.append(self.new_child(child_rng, family_rng, spec, year, day))
+            children.append(self.new_child(child_rng, family_rng, consent_rng, spec, year, day))
 
     def join_days(self, rng: random.Random, spec: SiteSpec, year: int, count: int) -> list[Date]:
         """Most join on the first day (the site's start day in its first year), a
@@ -765,6 +794,7 @@ class _HistoryBuilder:
         self,
         rng: random.Random,
         family_rng: random.Random,
+        consent_rng: random.Random,
         spec: SiteSpec,
         year: int,
         day: Date,
@@ -789,15 +819,37 @@ class _HistoryBuilder:
             cnp=cnp,
             grade=grade,
             special_educational_needs=rng.random() < SEN_RATE,
-            data_consent_on=day if rng.random() < DATA_CONSENT_RATE else None,
-            photo_consent=rng.random() < PHOTO_CONSENT_RATE,
         )
+        data_consent, photo_consent = (
+            rng.random() < DATA_CONSENT_RATE,
+            rng.random() < PHOTO_CONSENT_RATE,
+        )
+        child.consents = self._consents(consent_rng, day, data=data_consent, photos=photo_consent)
         child.enrollments.append(PlannedEnrollment(year, group_name(grade), day))
         family.birth_dates.append(birth_date)
         family.given_names.append(child.given_names)
         family.joined_year = year
         self.children.append(child)
         return child
+
+    @staticmethod
+    def _consents(
+        rng: random.Random, given_on: Date, *, data: bool, photos: bool
+    ) -> list[PlannedConsent]:
+        """Consent to data processing and perhaps to photos, given the day the
+        child joined; a few withdrawn later, photos along with data processing.
+        The same draws for every child, consent or not, so that each child's
+        withdrawals do not depend on the children before."""
+        data_withdrawn = _withdrawal(rng, given_on, DATA_WITHDRAWAL_RATE)
+        photo_withdrawn = _withdrawal(rng, given_on, PHOTO_WITHDRAWAL_RATE)
+        if not data:
+            return []
+        consents = [PlannedConsent(ConsentKind.DATA_PROCESSING, given_on, data_withdrawn)]
+        if photos:
+            if data_withdrawn:
+                photo_withdrawn = min(photo_withdrawn or data_withdrawn, data_withdrawn)
+            consents.append(PlannedConsent(ConsentKind.PHOTOS, given_on, photo_withdrawn))
+        return consents
 
     @staticmethod
     def _birth_date(rng: random.Random, year: int, grade: int) -> Date:
@@ -1306,6 +1358,7 @@ class Written:
     guardians: int
     children: int
     enrollments: int
+    consents: int
 
 
 @transaction.atomic
@@ -1350,7 +1403,7 @@ def write_plan(
     primary = {g.family_id: g for g in guardians if g.is_primary_contact}
 
     children = Child.objects.bulk_create(
-        [_child(pc, families[pc.family], primary, sites, created_by) for pc in plan.children],
+        [_child(pc, families[pc.family], sites, created_by) for pc in plan.children],
         batch_size=2000,
     )
     enrollments = [
@@ -1369,23 +1422,36 @@ def write_plan(
         for pe in pc.enrollments
     ]
     Enrollment.objects.bulk_create(enrollments, batch_size=5000)
+    consents = [
+        Consent(
+            child=child,
+            kind=planned.kind,
+            given_by=primary[child.family_id],
+            given_on=planned.given_on,
+            withdrawn_on=planned.withdrawn_by(plan.today),
+            withdrawn_by=created_by if planned.withdrawn_by(plan.today) else None,
+            created_by=created_by,
+        )
+        for pc, child in zip(plan.children, children, strict=True)
+        for planned in pc.consents
+    ]
+    Consent.objects.bulk_create(consents, batch_size=5000)
     return Written(
         groups=new_groups,
         families=len(families),
         guardians=len(guardians),
         children=len(children),
         enrollments=len(enrollments),
+        consents=len(consents),
     )
 
 
 def _child(
     pc: PlannedChild,
     family: Family,
-    primary: dict[int, Guardian],
     sites: dict[str, Site],
     created_by: User | None,
 ) -> Child:
-    consent_by = primary[family.pk] if pc.data_consent_on else None
     return Child(
         site=sites[pc.site],
         given_names=pc.given_names,
@@ -1398,9 +1464,6 @@ def _child(
         school_name=pc.school_name,
         grade=pc.grade,
         special_educational_needs=pc.special_educational_needs,
-        data_consent_on=pc.data_consent_on,
-        data_consent_by=consent_by,
-        photo_consent=pc.photo_consent,
         status=pc.status,
         created_by=created_by,
     )

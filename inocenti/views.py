@@ -100,7 +100,7 @@ def _with_counts(sites):
 def child_page(request, child_id: int):
     """One child's whole story, for the parts the user's role may see."""
     child = get_for_user(
-        Child.objects.select_related("site", "family", "school_site"),
+        Child.objects.select_related("site", "family", "school_site").with_consent(),
         request.user,
         pk=child_id,
     )

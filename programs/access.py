@@ -82,12 +82,15 @@ _CASEWORK = (
 # The child's page and the family beside it, for the staff who work with them.
 _READ_CHILDREN = {
     "children.view_child",
+    "children.view_consent",
     "families.view_family",
     "families.view_guardian",
     "programs.view_enrollment",
 }
 # Who changed a child's records, and answering a family's request for their data.
 _OVERSEE_CHILDREN = {"children.view_child_history", "children.export_child_data"}
+# A consent is given and later withdrawn, never deleted: the history is the proof.
+_RECORD_CONSENT = _crud("children.consent", actions=("view", "add", "change"))
 # What the whole team may read of each other's casework (counseling: summaries).
 _READ_CASEWORK = _crud(*_CASEWORK, actions=("view",))
 
@@ -115,6 +118,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         {"programs.use_admin", "programs.view_site", "children.import_children"}
         | _crud(*_ORGANISATION, actions=("view",))
         | _crud(*_CASE_RECORDS)
+        | _RECORD_CONSENT
         | _TAKE_ATTENDANCE
         | {"attendance.take_register_any_day", "attendance.oversee_registers"}
         | _READ_CORRECTIONS
@@ -128,6 +132,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         {"programs.use_admin", "programs.view_site"}
         | _crud(*_ORGANISATION)
         | _crud(*_CASE_RECORDS, actions=("view",))
+        | {"children.view_consent"}
         | _READ_ATTENDANCE
         | _READ_CORRECTIONS
         | {"attendance.oversee_registers"}

@@ -12,6 +12,7 @@ from children.models import (
     CaseNote,
     Child,
     CommunityActivity,
+    Consent,
     CounselingSession,
     FollowUp,
     MentorAssignment,
@@ -144,6 +145,21 @@ class ChildFactory(DjangoModelFactory):
     sex = factory.Iterator(["M", "F", "M", "F", "M"])
     birth_date = factory.Sequence(lambda n: datetime.date(2014, 1, 1) + datetime.timedelta(days=n))
     grade = 5
+
+
+class ConsentFactory(DjangoModelFactory):
+    """Consent to data processing from a guardian of the child's family (a child
+    passed in needs a family)."""
+
+    class Meta:
+        model = Consent
+
+    child = factory.SubFactory(
+        ChildFactory, family=factory.SubFactory(FamilyFactory, site=factory.SelfAttribute("..site"))
+    )
+    kind = "data_processing"
+    given_by = factory.SubFactory(GuardianFactory, family=factory.SelfAttribute("..child.family"))
+    given_on = datetime.date(2025, 9, 15)
 
 
 class EnrollmentFactory(DjangoModelFactory):

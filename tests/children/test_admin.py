@@ -22,6 +22,8 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:children_child_changelist")
+# The change page's consents inline, empty (tests/children/test_consent.py fills it).
+NO_CONSENTS = {"consents-TOTAL_FORMS": "0", "consents-INITIAL_FORMS": "0"}
 
 
 @pytest.fixture
@@ -223,6 +225,7 @@ def test_two_new_open_enrollments_in_one_program_are_a_form_error(client, coordi
     data = {"given_names": child.given_names, "family_name": child.family_name, "sex": child.sex}
     data |= {"site": site_a.pk, "status": "active"}
     data |= {"enrollments-TOTAL_FORMS": "2", "enrollments-INITIAL_FORMS": "0"}
+    data |= NO_CONSENTS
     for n, started in enumerate(["2025-09-15", "2025-10-01"]):
         data |= {f"enrollments-{n}-{key}": value for key, value in row.items()}
         data[f"enrollments-{n}-started_on"] = started
@@ -238,6 +241,7 @@ def test_a_child_with_an_open_enrollment_cannot_change_site(client, make_user, s
     data = {"given_names": child.given_names, "family_name": child.family_name, "sex": child.sex}
     data |= {"site": site_b.pk, "status": "active"}
     data |= {"enrollments-TOTAL_FORMS": "1", "enrollments-INITIAL_FORMS": "1"}
+    data |= NO_CONSENTS
     data |= {
         "enrollments-0-id": enrollment.pk,
         "enrollments-0-child": child.pk,

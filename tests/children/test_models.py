@@ -10,7 +10,7 @@ from django.db import transaction
 from children.cnp import build_cnp, control_digit
 from children.models import Child
 from tests.assertions import refused
-from tests.factories import ChildFactory, FamilyFactory, GuardianFactory, SiteFactory
+from tests.factories import ChildFactory, FamilyFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,21 +53,6 @@ def test_child_has_a_partner_school_or_another_school_name_not_both():
     site = SiteFactory()
     with refused("child_one_school"), transaction.atomic():
         ChildFactory(school_site=site, school_name="Școala Gimnazială nr. 2 București")
-
-
-def test_consent_needs_a_date_and_a_guardian_together():
-    with refused("child_consent_has_date_and_guardian"), transaction.atomic():
-        ChildFactory(data_consent_on=datetime.date(2025, 9, 1))
-
-
-def test_consent_must_come_from_the_childs_own_family():
-    site = SiteFactory()
-    child = ChildFactory(site=site, family=FamilyFactory(site=site))
-    child.data_consent_by = GuardianFactory(family=FamilyFactory(site=site))
-    child.data_consent_on = datetime.date(2025, 9, 1)
-    with pytest.raises(ValidationError) as raised:
-        child.full_clean()
-    assert "data_consent_by" in raised.value.message_dict
 
 
 def test_family_must_be_followed_by_the_childs_site():

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from attendance.models import Mark, Register, SchoolAbsence
 from children.cnp import is_valid
-from children.models import Child, ChildStatus
+from children.models import Child, ChildStatus, Consent, ConsentKind
 from families.models import Family, Guardian
 from inocenti import demo
 from programs.models import (
@@ -141,7 +141,7 @@ def _history_before(plan: demo.DemoPlan, year: int) -> list[tuple]:
             child.sex,
             child.birth_date,
             child.cnp,
-            child.data_consent_on,
+            child.consents,
             [enrollment for enrollment in child.enrollments if enrollment.school_year < year],
         )
         for child in plan.children
@@ -355,6 +355,19 @@ def test_families_share_siblings_and_have_one_primary_guardian(seeded):
     assert Guardian.objects.exclude(works_abroad_in="").exists()
 
 
+def test_most_children_have_consent_from_a_guardian_of_their_family(seeded):
+    children = Child.objects.with_consent()
+    total = children.count()
+    assert 0.88 <= children.filter(has_data_consent=True).count() / total <= 0.97
+    assert 0.62 <= children.filter(has_photo_consent=True).count() / total <= 0.78
+    assert not Consent.objects.exclude(given_by__family=F("child__family")).exists()
+    withdrawn = Consent.objects.filter(withdrawn_on__isnull=False)
+    assert withdrawn.filter(kind=ConsentKind.PHOTOS).exists()
+    assert withdrawn.count() < 0.05 * Consent.objects.count()
+    assert not withdrawn.filter(withdrawn_by__isnull=True).exists()
+    assert not withdrawn.filter(withdrawn_on__gt=timezone.localdate()).exists()
+
+
 def test_groups_meet_and_the_social_worker_staffs_school_31_this_year(seeded):
     assert not Group.objects.filter(meeting_days=[]).exists()
     current = Group.objects.filter(site__name=demo.SCHOOL_31, school_year__is_current=True)
@@ -362,7 +375,7 @@ def test_groups_meet_and_the_social_worker_staffs_school_31_this_year(seeded):
     assert all(group.staff.filter(username="asistent").exists() for group in current)
 
 
-@pytest.mark.parametrize("model", [Family, Guardian, Child, Enrollment, Group])
+@pytest.mark.parametrize("model", [Family, Guardian, Child, Enrollment, Group, Consent])
 def test_a_sample_passes_full_clean(seeded, model):
     """Bulk inserts skip the model's checks; a sample of every table must pass them."""
     rows = list(model.objects.order_by("pk"))
@@ -373,7 +386,7 @@ def test_a_sample_passes_full_clean(seeded, model):
 def test_seed_demo_twice_creates_nothing_and_prints_no_password(seeded, settings):
     settings.DEBUG = True
     tables = [Site, User, SchoolYear, Program, Funder, FundedProject, Group, Family, Guardian]
-    tables += [Child, Enrollment, Group.staff.through, Register, Mark, SchoolAbsence]
+    tables += [Child, Enrollment, Consent, Group.staff.through, Register, Mark, SchoolAbsence]
     before = [model.objects.count() for model in tables]
     second = _seed()
     assert [model.objects.count() for model in tables] == before

@@ -274,7 +274,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  {written.children} children, {written.families} families, "
-            f"{written.guardians} guardians, {written.enrollments} enrollments"
+            f"{written.guardians} guardians, {written.enrollments} enrollments, "
+            f"{written.consents} consents"
         )
         reached = ", ".join(
             f"{region} {demo.children_reached(region)}" for region, _figure in demo.REGION_FIGURES
