@@ -25,6 +25,7 @@ from inocenti.backups import LIBPQ_ENVIRONMENT, connection_params
 from programs.models import Role
 from tests.factories import (
     ChildFactory,
+    ConsentFactory,
     CounselingSessionFactory,
     EnrollmentFactory,
     FamilyFactory,
@@ -47,6 +48,10 @@ KEY_TABLES = [
     "children_counselingsession",
     "children_confidentialnote",
     "programs_user",
+    "children_consent",
+    # The audit trail and the access log are restored with the data.
+    "children_childevent",
+    "attendance_markevent",
 ]
 DUMP_NAME = re.compile(r"inocenti-\d{8}-\d{6}\.dump")
 STATUSES = ["present", "present", "late", "absent", "excused"]
@@ -68,12 +73,8 @@ def _seed() -> None:
             family = FamilyFactory(site=site)
             mother = GuardianFactory(family=family, is_primary_contact=True)
             GuardianFactory(family=family, given_names="Ștefan", relationship="father")
-            child = ChildFactory(
-                site=site,
-                family=family,
-                data_consent_on=datetime.date(2025, 9, 10),
-                data_consent_by=mother,
-            )
+            child = ChildFactory(site=site, family=family)
+            ConsentFactory(child=child, given_by=mother, given_on=datetime.date(2025, 9, 10))
             EnrollmentFactory(child=child, group=group, program=program)
             children.append(child)
         for day in range(10):
@@ -102,7 +103,7 @@ def _fingerprints(params: dict[str, str]) -> dict[str, tuple[int, str]]:
         for table in KEY_TABLES:
             found[table] = conn.execute(
                 sql.SQL(
-                    "SELECT count(*), md5(string_agg(t::text, ',' ORDER BY id)) FROM {} t"
+                    "SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t::text)) FROM {} t"
                 ).format(sql.Identifier(table))
             ).fetchone()
     return found
