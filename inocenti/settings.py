@@ -37,6 +37,11 @@ else:
             "for local development."
         ) from None
 
+# Rotating the key: put the old one here (comma-separated) and a new SECRET_KEY;
+# sessions and password-reset links signed with the old key keep working until
+# the old key is removed (docs/security.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
