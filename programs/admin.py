@@ -17,6 +17,7 @@ from programs.admin_site import (
 )
 from programs.forms import AccountChangeForm, AccountCreationForm
 from programs.models import (
+    AccessLogEntry,
     Enrollment,
     EnrollmentStatus,
     FundedProject,
@@ -250,3 +251,23 @@ class UserAdmin(DjangoUserAdmin):
         (_("Role and sites"), {"fields": ["role", "sites", "sees_all_sites"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(SiteScopedAdmin):
+    """Who read which child's sensitive records: read-only, for the directors."""
+
+    list_display = ["at", "user", "action", "site", "child_id", "reason"]
+    list_filter = ["action", ("site", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["user", "site"]
+    date_hierarchy = "at"
+    fields = ["at", "user", "action", "site", "child_id", "object_type", "object_id", "reason"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
