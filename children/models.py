@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -15,6 +17,7 @@ from programs.audit import audit_links, audited
 from programs.fields import RomanianTextField
 from programs.models import (
     CreatedByModel,
+    Enrollment,
     Role,
     Site,
     SiteScopedQuerySet,
@@ -37,6 +40,14 @@ GRADE_CHOICES = [
     (11, _("grade XI")),
     (12, _("grade XII")),
 ]
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same calendar day ``years`` earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 class Sex(models.TextChoices):
@@ -70,6 +81,19 @@ class ChildQuerySet(SiteScopedQuerySet):
         return self.annotate(
             has_data_consent=Exists(active.filter(kind=ConsentKind.DATA_PROCESSING)),
             has_photo_consent=Exists(active.filter(kind=ConsentKind.PHOTOS)),
+        )
+
+    def due_for_anonymisation(self, *, today: datetime.date, years: int) -> ChildQuerySet:
+        """Children not yet anonymised whose enrollments have all ended, the
+        last more than ``years`` calendar years before ``today``; each with
+        ``last_ended_on``. A child never enrolled (on the waiting list) is never due."""
+        cutoff = years_before(today, years)
+        still_enrolled = Enrollment.objects.filter(child=OuterRef("pk"), ended_on__isnull=True)
+        return (
+            self.filter(anonymised_on__isnull=True)
+            .exclude(Exists(still_enrolled))
+            .annotate(last_ended_on=Max("enrollments__ended_on"))
+            .filter(last_ended_on__lt=cutoff)
         )
 
     def search(self, text: str) -> ChildQuerySet:
@@ -137,6 +161,8 @@ class Child(CreatedByModel):
         _("status"), max_length=20, choices=ChildStatus.choices, default=ChildStatus.ACTIVE
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set by the retention rule (``children.retention``), never by a form.
+    anonymised_on = models.DateField(_("anonymised on"), null=True, blank=True, editable=False)
 
     objects = ChildQuerySet.as_manager()
 
@@ -185,10 +211,16 @@ class Child(CreatedByModel):
         indexes = [models.Index(fields=["site", "family_name"], name="child_site_family_name")]
 
     def __str__(self) -> str:
+        if self.anonymised_on:
+            return self.full_name
         return f"{self.family_name} {self.given_names}"
 
     @property
     def full_name(self) -> str:
+        if self.anonymised_on:
+            # Every anonymised child has the same placeholder names; the number
+            # tells them apart in lists.
+            return _("Anonymised child #%(id)s") % {"id": self.pk}
         return f"{self.given_names} {self.family_name}"
 
     def clean(self) -> None:

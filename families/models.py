@@ -59,6 +59,8 @@ class Family(CreatedByModel):
         blank=True,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set by the retention rule (``children.retention``), never by a form.
+    anonymised_on = models.DateField(_("anonymised on"), null=True, blank=True, editable=False)
 
     objects = SiteScopedQuerySet.as_manager()
 
@@ -85,6 +87,8 @@ class Family(CreatedByModel):
         ]
 
     def __str__(self) -> str:
+        if self.anonymised_on:
+            return _("Anonymised family #%(id)s") % {"id": self.pk}
         return f"{self.name} ({self.locality})" if self.locality else self.name
 
 
