@@ -28,6 +28,9 @@ Erased for each anonymised child
     - ``children.MentoringSession.topic``.
     - ``families.SupportGiven.items`` given for the child (kind, quantity and
       value stay).
+    - ``programs.AccessLogEntry.reason`` of the reads of the child's record
+      (an emergency access's reason may describe them; who read what, when,
+      stays).
 
 Erased for each anonymised family
     - ``families.Family``: name (placeholder), address, notes. Locality,
@@ -99,7 +102,7 @@ from children.models import (
     years_before,
 )
 from families.models import Family, Guardian, SupportGiven
-from programs.models import Enrollment
+from programs.models import AccessLogEntry, Enrollment
 
 # Stored in place of a name (names may not be blank). The pages show
 # "Anonymised child #id" instead, translated (``Child.full_name``).
@@ -288,6 +291,9 @@ def _erase_children(ids: Sequence[int], *, today: datetime.date) -> None:
     _erase_case_records(Q(child_id__in=ids))
     _erase(SchoolResult.objects.filter(child_id__in=ids), failed_subjects="")
     _erase(MentoringSession.objects.filter(child_id__in=ids), topic="")
+    # Who read the record and when stays; an emergency access's reason may
+    # describe the child.
+    _erase(AccessLogEntry.objects.filter(child_id__in=ids).exclude(reason=""), reason=ERASED_TEXT)
 
 
 def _erase_families(ids: Sequence[int], *, today: datetime.date) -> None:

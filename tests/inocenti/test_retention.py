@@ -28,7 +28,8 @@ from children.models import (
 )
 from families.models import Family, Guardian, SupportGiven
 from inocenti import retention
-from programs.models import Enrollment
+from programs.models import AccessAction, Enrollment, Role
+from programs.services import access_log_record
 from tests.factories import (
     CaseNoteFactory,
     ChildFactory,
@@ -78,6 +79,7 @@ DUE_SECRETS = {
     "family_items": "pachet de Crăciun",
     "summary": "anxietate la școală",
     "confidential": "secretul psihologului",
+    "break_glass_reason": "sesizare de la școală despre Zamfira, urgent",
     "birth_date": BIRTH_DATE.isoformat(),
 }
 
@@ -152,6 +154,14 @@ def world(db, site_a, make_user):
     SupportGivenFactory(family=family, items=s["family_items"], value_ron="300.00")
     alone_session = CounselingSessionFactory(site=site_a, children=[due], summary=s["summary"])
     ConfidentialNote.objects.create(session=alone_session, text=s["confidential"])
+    access_log_record(
+        user=make_user(Role.DIRECTOR),
+        action=AccessAction.BREAK_GLASS,
+        site=site_a,
+        child_ids=[due.pk],
+        record=alone_session,
+        reason=s["break_glass_reason"],
+    )
 
     # A family with one child due and one who left four years ago.
     other_family = FamilyFactory(site=site_a, name="Familia Rămâne", address="Strada Rămâne 1")
