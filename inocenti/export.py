@@ -24,6 +24,7 @@ from children.models import (
     CaseNote,
     Child,
     CommunityActivity,
+    Consent,
     CounselingSession,
     FollowUp,
     MentorAssignment,
@@ -59,7 +60,15 @@ def child_export(child: Child) -> list[Section]:
         _section("child", _("Child"), [child], extra={"cnp": cnp_codes.mask(child.cnp)}),
         _section("family", _("Family"), Family.objects.filter(pk=child.family_id)),
         _section("guardians", _("Guardians"), Guardian.objects.filter(family_id=child.family_id)),
-        _section("enrollments", _("Enrollments"), Enrollment.objects.filter(child=child)),
+        _section("consents", _("Consents"), Consent.objects.filter(child=child)),
+        _section(
+            "enrollments",
+            _("Enrollments"),
+            # A group is named with its site and school year.
+            Enrollment.objects.filter(child=child).select_related(
+                "group__site", "group__school_year"
+            ),
+        ),
         _marks(child),
         _section(
             "school_absences", _("School absences"), SchoolAbsence.objects.filter(child=child)

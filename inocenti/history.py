@@ -2,6 +2,7 @@
 
 from pghistory.models import Events
 
+from children import cnp as cnp_codes
 from children.models import Child, CounselingSession
 from families.models import Family
 from programs.audit import HistoryEntry, history_entries
@@ -18,6 +19,8 @@ _FAMILY_MODELS = (
 # Confidential notes are the psychologists' alone; the history does not show
 # even that they changed.
 _HIDDEN = ("children.ConfidentialNote",)
+# Shown masked everywhere but the edit form, so in the history too.
+_MASKED = {"children.Child.cnp": cnp_codes.mask}
 
 
 def child_history(child: Child) -> list[HistoryEntry]:
@@ -39,4 +42,4 @@ def child_history(child: Child) -> list[HistoryEntry]:
     sessions = list(CounselingSession.objects.filter(children=child).only("pk").order_by())
     if sessions:
         events += list(Events.objects.tracks(sessions).across("children.CounselingSessionEvent"))
-    return history_entries(events, hidden_models=_HIDDEN)
+    return history_entries(events, hidden_models=_HIDDEN, masked_fields=_MASKED)

@@ -81,9 +81,7 @@ import datetime
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-import pghistory.models
 import pgtrigger
-from django.apps import apps
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -102,6 +100,7 @@ from children.models import (
     years_before,
 )
 from families.models import Family, Guardian, SupportGiven
+from programs.audit import event_models
 from programs.models import AccessLogEntry, Enrollment
 
 # Stored in place of a name (names may not be blank). The pages show
@@ -244,7 +243,7 @@ def history_delete(erased: dict[type[models.Model], Sequence[int]]) -> int:
     only inside this function.
     """
     targets = []
-    for event_model in _event_models():
+    for event_model in event_models():
         fields = [
             field
             for field in event_model._meta.concrete_fields
@@ -370,14 +369,6 @@ def _sessions_due(
         .exclude(Exists(guardians_left))
         .filter(~Q(summary="") | Exists(ConfidentialNote.objects.filter(session=OuterRef("pk"))))
     )
-
-
-def _event_models() -> list[type[pghistory.models.Event]]:
-    return [
-        model
-        for model in apps.get_models()
-        if issubclass(model, pghistory.models.Event) and not model._meta.proxy
-    ]
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:

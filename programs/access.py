@@ -127,6 +127,8 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | _crud(*(model for model in _CASEWORK if model != "children.counselingsession"))
         | {"children.view_counselingsession"}
         | _OVERSEE_CHILDREN
+        # Unblocking a colleague locked out after wrong passwords (their sites' staff).
+        | {"axes.view_accessattempt", "axes.delete_accessattempt"}
     ),
     Role.DIRECTOR: frozenset(
         {"programs.use_admin", "programs.view_site"}

@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -271,3 +273,23 @@ class AccessLogEntryAdmin(SiteScopedAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# django-axes registers its own admin of login lockouts, which only superusers
+# could use; this one lets a coordinator unblock the staff of their own sites.
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginLockoutAdmin(AccessAttemptAdmin):
+    """Failed logins per username and address. Deleting an attempt unblocks the account."""
+
+    def get_queryset(self, request):
+        attempts = super().get_queryset(request)
+        if sees_every_site(request.user):
+            return attempts
+        # The usernames of the user's sites' staff: typed usernames of nobody
+        # (or of another site's staff) are not theirs to see.
+        staff = User.objects.filter(sites__in=request.user.sites.all()).values("username")
+        return attempts.filter(username__in=staff)

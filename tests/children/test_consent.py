@@ -157,7 +157,7 @@ def test_consent_give_refuses_another_familys_guardian_and_saves_nothing(child, 
 
 def test_consent_give_refuses_a_second_active_consent_with_a_message(child, mother):
     ConsentFactory(child=child, given_by=mother)
-    with pytest.raises(ValidationError, match="withdrawal"):
+    with pytest.raises(ValidationError, match="retragerea"):
         consent_give(
             child=child, kind=ConsentKind.DATA_PROCESSING, given_by=mother, on=GIVEN, user=None
         )

@@ -20,13 +20,13 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from children.models import Child
 from inocenti import demo, demo_attendance, demo_casework
 from inocenti.demo import CATELU, FERDINAND, GLINA, SCHOOL_31
-from programs.audit import audit_paused
+from programs.audit import audit_paused, baseline_write, event_models
 from programs.models import Group, Role, User
 from programs.services import user_create
 
@@ -107,6 +107,8 @@ class Command(BaseCommand):
         # triggers the demo is written in half the time.
         with audit_paused():
             self._seed(*args, **options)
+        # Each generated record gets its "as it was when the history began".
+        baseline_write(event_models(), connection)
 
     def _seed(
         self,
