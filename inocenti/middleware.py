@@ -128,9 +128,10 @@ class SecondFactorMiddleware:
 
 def _open_before_second_factor(path: str) -> bool:
     try:
-        name = resolve(path).url_name
+        name = resolve(path).view_name
     except Resolver404:
         return False
+    # Full names: the admin's own "admin:logout" is not ours and stays closed.
     return name in {"two_factor_verify", "two_factor_setup", "logout", "set_language", "health"}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -622,6 +623,11 @@ class AccessLogEntry(models.Model):
                 name="access_log_break_glass_has_reason",
                 condition=~Q(action="break_glass") | ~Q(reason=""),
             ),
+        ]
+        # Like the audit trail, the log is only ever added to (retention alone
+        # erases an anonymised child's reasons, lifting this for that statement).
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
         ]
 
     def __str__(self) -> str:

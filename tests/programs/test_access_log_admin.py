@@ -1,6 +1,7 @@
 """The access log in the admin: the directors read their sites' entries, nobody edits them."""
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from programs.models import AccessAction, AccessLogEntry, Role
@@ -42,3 +43,12 @@ def test_nobody_changes_or_deletes_an_entry_in_the_admin(client, site_a):
     assert client.post(delete, {"post": "yes"}).status_code == 403
     entry.refresh_from_db()
     assert entry.reason.startswith("Cerere urgentă")
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(site_a):
+    entry = _entry(site_a, "Cerere urgentă a poliției pentru Rândașu")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AccessLogEntry.objects.filter(pk=entry.pk).update(reason="șters")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AccessLogEntry.objects.filter(pk=entry.pk).delete()
+    assert AccessLogEntry.objects.get(pk=entry.pk).reason.startswith("Cerere urgentă")
