@@ -19,17 +19,18 @@ from programs.services import access_log_record
 PAGE_SIZE = 50
 
 
-def _child(request, child_id: int) -> Child:
-    return get_for_user(Child.objects.select_related("site"), request.user, pk=child_id)
+def _child(request, child_id: int, *, read_as: AccessAction | None = None) -> Child:
+    """The child, if the user may see them; the reading logged as ``read_as``."""
+    child = get_for_user(Child.objects.select_related("site"), request.user, pk=child_id)
+    if read_as is not None:
+        access_log_record(user=request.user, action=read_as, site=child.site, child_ids=[child.pk])
+    return child
 
 
 @require_GET
 @permission_required("children.view_child_history", raise_exception=True)
 def child_history_page(request, child_id: int):
-    child = _child(request, child_id)
-    access_log_record(
-        user=request.user, action=AccessAction.VIEW_HISTORY, site=child.site, child_ids=[child.pk]
-    )
+    child = _child(request, child_id, read_as=AccessAction.VIEW_HISTORY)
     page = Paginator(child_history(child), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "inocenti/child_history.html", {"child": child, "page": page})
 
@@ -46,10 +47,7 @@ def child_access_log(request, child_id: int):
 @require_GET
 @permission_required("children.export_child_data", raise_exception=True)
 def child_export_page(request, child_id: int):
-    child = _child(request, child_id)
-    access_log_record(
-        user=request.user, action=AccessAction.EXPORT, site=child.site, child_ids=[child.pk]
-    )
+    child = _child(request, child_id, read_as=AccessAction.EXPORT)
     context = {"child": child, "sections": child_export(child), "now": timezone.now()}
     return render(request, "inocenti/child_export.html", context)
 
@@ -57,10 +55,7 @@ def child_export_page(request, child_id: int):
 @require_GET
 @permission_required("children.export_child_data", raise_exception=True)
 def child_export_json(request, child_id: int):
-    child = _child(request, child_id)
-    access_log_record(
-        user=request.user, action=AccessAction.EXPORT, site=child.site, child_ids=[child.pk]
-    )
+    child = _child(request, child_id, read_as=AccessAction.EXPORT)
     data = as_json(child, child_export(child))
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
