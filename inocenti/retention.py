@@ -82,6 +82,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pgtrigger
+from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -221,50 +224,84 @@ def children_anonymise(*, children: Iterable[Child], today: datetime.date) -> An
         notes.delete()
         _erase(CounselingSession.objects.filter(pk__in=ids), summary="")
 
-    deleted = history_delete(
-        {
-            Child: child_ids,
-            Family: family_ids,
-            Guardian: guardian_ids,
-            CounselingSession: session_ids,
-            ConfidentialNote: note_ids,
-        }
-    )
+    erased = {
+        Child: child_ids,
+        Family: family_ids,
+        Guardian: guardian_ids,
+        CounselingSession: session_ids,
+        ConfidentialNote: note_ids,
+    }
+    admin_log_delete(erased)
+    deleted = history_delete(erased)
     return Anonymisation(
         children=child_ids, families=family_ids, sessions=session_ids, events_deleted=deleted
     )
 
 
 def history_delete(erased: dict[type[models.Model], Sequence[int]]) -> int:
-    """Delete every audit-trail row that points at one of the ``erased`` records
-    (``{model: ids}``), as its object or through any foreign key; return how many.
+    """Delete the audit-trail rows of the ``erased`` records (``{model: ids}``)
+    and of the records about an erased child or, for the whole family, about an
+    erased family; return how many.
 
-    Only the append-only triggers of the event tables concerned are lifted, and
-    only inside this function.
+    A row of someone else's record that merely names an erased family or
+    guardian by number (a child who moved out, a consent that guardian gave for
+    another family's child) holds nothing identifying and stays. Only the
+    append-only triggers of the event tables concerned are lifted, and only
+    inside this function.
     """
-    targets = []
+    children, families = erased.get(Child, ()), erased.get(Family, ())
+    plan = []
     for event_model in event_models():
-        fields = [
-            field
-            for field in event_model._meta.concrete_fields
-            if field.is_relation and erased.get(field.related_model)
-        ]
-        if fields:
-            targets.append((event_model, fields))
+        tracked = event_model.pgh_tracked_model
+        fields = {field.name for field in event_model._meta.concrete_fields}
+        rules = []
+        if erased.get(tracked):
+            rules.append(("pgh_obj_id__in", erased[tracked], {}))
+        if "child" in fields and children:
+            rules.append(("child_id__in", children, {}))
+        if {"child", "family"} <= fields and families:
+            rules.append(("family_id__in", families, {"child_id__isnull": True}))
+        if rules:
+            plan.append((event_model, rules))
     uris = [
         f"{event_model._meta.label}:append_only"
-        for event_model, _fields in targets
+        for event_model, _rules in plan
         if any(t.name == "append_only" for t in getattr(event_model._meta, "triggers", ()))
     ]
     deleted = 0
     # pgtrigger.ignore() given no URI would lift every trigger of the database.
     with pgtrigger.ignore(*uris) if uris else contextlib.nullcontext():
-        for event_model, fields in targets:
-            for field in fields:
-                for ids in _chunks(erased[field.related_model]):
-                    deleted += event_model.objects.filter(**{f"{field.attname}__in": ids}).delete()[
-                        0
-                    ]
+        for event_model, rules in plan:
+            for lookup, ids, also in rules:
+                for chunk in _chunks(ids):
+                    rows = event_model.objects.filter(**{lookup: chunk}, **also)
+                    deleted += rows.delete()[0]
+    return deleted
+
+
+def admin_log_delete(erased: dict[type[models.Model], Sequence[int]]) -> int:
+    """Delete the admin's "recent actions" of the erased records and of every
+    record about an erased child: each names its record as it was then."""
+    children = erased.get(Child, ())
+    targets = dict(erased)
+    for model in apps.get_models():
+        child_fields = [
+            f for f in model._meta.concrete_fields if f.is_relation and f.related_model is Child
+        ]
+        if child_fields and children and model is not Child:
+            ids: list[int] = []
+            for chunk in _chunks(children):
+                ids += model.objects.filter(
+                    **{f"{child_fields[0].attname}__in": chunk}
+                ).values_list("pk", flat=True)
+            targets[model] = [*targets.get(model, ()), *ids]
+    deleted = 0
+    for model, ids in targets.items():
+        content_type = ContentType.objects.get_for_model(model)
+        for chunk in _chunks([str(pk) for pk in ids]):
+            deleted += LogEntry.objects.filter(
+                content_type=content_type, object_id__in=chunk
+            ).delete()[0]
     return deleted
 
 

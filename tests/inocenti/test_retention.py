@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Sum
@@ -161,6 +162,15 @@ def world(db, site_a, make_user):
         child_ids=[due.pk],
         record=alone_session,
         reason=s["break_glass_reason"],
+    )
+
+    # A coordinator's edit in the admin: its "recent actions" entry names the child.
+    LogEntry.objects.log_actions(
+        user_id=make_user(Role.COORDINATOR).pk,
+        queryset=[due],
+        action_flag=CHANGE,
+        change_message='[{"changed": {"fields": ["Notes"]}}]',
+        single_object=True,
     )
 
     # A family with one child due and one who left four years ago.
@@ -477,3 +487,31 @@ def test_the_setting_gives_the_years(world, settings):
     _run()
 
     assert Child.objects.get(pk=world.due.pk).anonymised_on is None
+
+
+def test_a_child_who_moved_out_of_an_anonymised_family_keeps_their_history(world, site_a):
+    moved = ChildFactory(site=site_a, family=world.family, given_names="Plecat")
+    EnrollmentFactory(child=moved, started_on=datetime.date(2025, 9, 15))
+    consent = ConsentFactory(
+        child=moved,
+        given_by=world.guardian,
+        given_on=datetime.date(2025, 9, 15),
+        withdrawn_on=datetime.date(2025, 10, 1),
+    )
+    consent.save()
+    moved.family = FamilyFactory(site=site_a, name="Familia Nouă")
+    moved.save()
+    before = {
+        "child": Events.objects.tracks(moved).count(),
+        "consent": Events.objects.tracks(consent).count(),
+    }
+
+    _run()
+
+    world.family.refresh_from_db()
+    assert world.family.anonymised_on == TODAY
+    assert {
+        "child": Events.objects.tracks(moved).count(),
+        "consent": Events.objects.tracks(consent).count(),
+    } == before
+    assert before["child"] >= 2
