@@ -192,8 +192,30 @@ class ConsentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadLoggedAdminMixin:
+    """Opening a record's form in the admin is logged, as opening it on the site is."""
+
+    read_action: AccessAction
+
+    def read_children(self, obj) -> list[int]:
+        return list(obj.children.values_list("pk", flat=True))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            record = response.context_data["original"]
+            access_log_record(
+                user=request.user,
+                action=self.read_action,
+                site=record.site,
+                child_ids=self.read_children(record),
+                record=record,
+            )
+        return response
+
+
 @admin.register(Child)
-class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+class ChildAdmin(ReadLoggedAdminMixin, RecordedByAdminMixin, SiteScopedAdmin):
     def view_on_site(self, obj: Child) -> str:
         """The admin's "View on site" button opens the child's page."""
         return reverse("child", args=[obj.pk])
@@ -317,17 +339,10 @@ class ChildAdmin(RecordedByAdminMixin, SiteScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "masked_cnp"]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            child = response.context_data["original"]
-            access_log_record(
-                user=request.user,
-                action=AccessAction.VIEW_CHILD_ADMIN,
-                site=child.site,
-                child_ids=[child.pk],
-            )
-        return response
+    read_action = AccessAction.VIEW_CHILD_ADMIN
+
+    def read_children(self, child: Child) -> list[int]:
+        return [child.pk]
 
     def history_view(self, request, object_id, extra_context=None):
         """The admin's "History" is the audit trail's, on the child's history page."""
@@ -420,7 +435,8 @@ class FamilyWithChildrenAdmin(FamilyAdmin):
 
 
 @admin.register(CounselingSession)
-class CounselingSessionAdmin(RecordedByAdminMixin, SiteScopedAdmin):
+class CounselingSessionAdmin(ReadLoggedAdminMixin, RecordedByAdminMixin, SiteScopedAdmin):
+    read_action = AccessAction.VIEW_COUNSELING
     list_display = ["date", "kind", "psychologist", "site", "duration_minutes", "follow_up_on"]
     list_filter = ["kind", ("site", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["psychologist", "site"]

@@ -52,7 +52,9 @@ class Section:
         return [[_readable(row[key]) for key, _label in self.columns] for row in self.rows]
 
 
-def child_export(child: Child) -> list[Section]:
+def child_export(child: Child, *, user) -> list[Section]:
+    """The sections of the export; the emergency-access reasons only for those
+    who may read the access log (directors)."""
     family_scope = Q(child=child) | Q(child__isnull=True, family_id=child.family_id)
     if child.family_id is None:
         family_scope = Q(child=child)
@@ -103,7 +105,7 @@ def child_export(child: Child) -> list[Section]:
             only=["date", "kind", "topic"],
         ),
         _history(child),
-        _access_log(child),
+        _access_log(child, with_reasons=user.has_perm("programs.view_accesslogentry")),
     ]
     return sections
 
@@ -209,14 +211,14 @@ def _history(child: Child) -> Section:
     return Section(key="history", title=str(_("History of changes")), columns=columns, rows=rows)
 
 
-def _access_log(child: Child) -> Section:
+def _access_log(child: Child, *, with_reasons: bool) -> Section:
     entries = AccessLogEntry.objects.filter(child_id=child.pk).select_related("user")
     rows = [
         {
             "when": entry.at,
             "who": entry.user.get_full_name() or entry.user.get_username(),
             "action": entry.get_action_display(),
-            "reason": entry.reason,
+            **({"reason": entry.reason} if with_reasons else {}),
         }
         for entry in entries
     ]
@@ -224,7 +226,7 @@ def _access_log(child: Child) -> Section:
         ("when", str(_("when"))),
         ("who", str(_("who"))),
         ("action", str(_("action"))),
-        ("reason", str(_("reason"))),
+        *([("reason", str(_("reason")))] if with_reasons else []),
     ]
     return Section(
         key="access_log", title=str(_("Who opened the record")), columns=columns, rows=rows

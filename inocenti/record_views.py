@@ -48,7 +48,11 @@ def child_access_log(request, child_id: int):
 @permission_required("children.export_child_data", raise_exception=True)
 def child_export_page(request, child_id: int):
     child = _child(request, child_id, read_as=AccessAction.EXPORT)
-    context = {"child": child, "sections": child_export(child), "now": timezone.now()}
+    context = {
+        "child": child,
+        "sections": child_export(child, user=request.user),
+        "now": timezone.now(),
+    }
     return render(request, "inocenti/child_export.html", context)
 
 
@@ -56,7 +60,7 @@ def child_export_page(request, child_id: int):
 @permission_required("children.export_child_data", raise_exception=True)
 def child_export_json(request, child_id: int):
     child = _child(request, child_id, read_as=AccessAction.EXPORT)
-    data = as_json(child, child_export(child))
+    data = as_json(child, child_export(child, user=request.user))
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )

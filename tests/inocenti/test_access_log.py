@@ -275,3 +275,14 @@ def test_the_database_refuses_a_break_glass_entry_without_a_reason(director, chi
         AccessLogEntry.objects.create(
             user=director, action=AccessAction.BREAK_GLASS, child_id=child.pk, reason=""
         )
+
+
+def test_opening_a_counseling_session_in_the_admin_is_logged(client, site_a):
+    child = ChildFactory(site=site_a)
+    session = CounselingSessionFactory(site=site_a, children=[child])
+    coordinator = UserFactory(role=Role.COORDINATOR, sites=[site_a])
+    client.force_login(coordinator)
+    url = reverse("admin:children_counselingsession_change", args=[session.pk])
+    assert client.get(url).status_code == 200
+    entry = AccessLogEntry.objects.get(action=AccessAction.VIEW_COUNSELING)
+    assert (entry.user, entry.child_id, entry.object_id) == (coordinator, child.pk, session.pk)

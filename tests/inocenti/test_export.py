@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from children.cnp import build_cnp
 from children.models import Child, ConfidentialNote
-from programs.models import Role
+from programs.models import AccessAction, Role
+from programs.services import access_log_record
 from tests.assertions import queries_to_get
 from tests.factories import (
     CaseNoteFactory,
@@ -325,3 +326,24 @@ def test_the_query_count_does_not_grow_with_the_records(client, coordinator, sit
         queries_to_get(client, reverse(name, args=[few.pk]))  # warms caches
         counts = [queries_to_get(client, reverse(name, args=[kid.pk])) for kid in (few, many)]
         assert counts[0] == counts[1], name
+
+
+def test_only_a_director_reads_the_emergency_access_reasons_in_the_export(client, site_a, child):
+    reason = "Sesizare DGASPC: suspiciune, citim notele acum"
+    session = CounselingSessionFactory(site=site_a, children=[child])
+    access_log_record(
+        user=UserFactory(role=Role.DIRECTOR, sites=[site_a]),
+        action=AccessAction.BREAK_GLASS,
+        site=site_a,
+        child_ids=[child.pk],
+        record=session,
+        reason=reason,
+    )
+    url = reverse("child_export", args=[child.pk])
+    client.force_login(UserFactory(role=Role.COORDINATOR, sites=[site_a]))
+    coordinator_sees = client.get(url).content.decode()
+    client.force_login(UserFactory(role=Role.DIRECTOR, sites=[site_a]))
+    director_sees = client.get(url).content.decode()
+    assert reason not in coordinator_sees
+    assert "acces de urgență" in coordinator_sees  # that it happened, by whom and when
+    assert reason in director_sees
