@@ -292,7 +292,12 @@ def build_cnp(*, sex: str, birth_date: datetime.date, county_code: str, serial: 
 
 
 def mask(cnp: str | None) -> str:
-    """``5******1234``: the sex digit and the last four, enough to tell two children apart."""
+    """``5**********34``: the first digit and the last two.
+
+    Not the last four: the birth date is shown beside it, and with the whole
+    serial and the check digit only the county would be hidden, which the
+    check digit narrows to a handful of candidates.
+    """
     if not cnp:
         return ""
-    return cnp[0] + "*" * (len(cnp) - 5) + cnp[-4:] if len(cnp) > 5 else "*" * len(cnp)
+    return cnp[0] + "*" * (len(cnp) - 3) + cnp[-2:] if len(cnp) > 3 else "*" * len(cnp)

@@ -191,6 +191,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 
 # Two-factor (TOTP): the issuer shown in the phone's authenticator app.
 OTP_TOTP_ISSUER = "Inocenți"
+# The admin never shows a device's secret or QR code: whoever saw it could
+# produce the user's codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Audit trail --------------------------------------------------------------
 # History rows can be neither changed nor deleted (database triggers refuse it);

@@ -16,11 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from inocenti.middleware import SECOND_FACTOR_PENDING
 
 DEVICE_NAME = "authenticator"
+# The session key of a secret shown for set-up and not confirmed yet.
+PENDING_KEY = "two_factor_pending_key"
 WRONG_CODE = _("This code is not right, or has expired. Try the current one.")
 
 
@@ -79,19 +82,24 @@ def two_factor_verify(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request):
-    """Shows a new secret as a QR code; the first right code confirms the device."""
+    """Shows a new secret as a QR code; the first right code saves the device.
+
+    The secret waits in the session, not in an unconfirmed device: two taps
+    or two tabs cannot leave two half-made devices behind.
+    """
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         messages.info(request, _("Two-step login is already on for your account."))
         return redirect("two_factor")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": DEVICE_NAME}
-    )
+    key = request.session.setdefault(PENDING_KEY, default_key())
+    device = TOTPDevice(user=user, name=DEVICE_NAME, key=key, confirmed=True)
     form = CodeForm(request.POST or None)
     if form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if _matches(device, form.cleaned_data["code"]):
+            with transaction.atomic():
+                TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+                device.save()
+            del request.session[PENDING_KEY]
             _verified(request, device)
             messages.success(request, _("Two-step login is on: from now on we ask for a code."))
             return redirect(_next_url(request))
@@ -104,6 +112,14 @@ def two_factor_setup(request):
         "required": user.is_superuser,
     }
     return render(request, "registration/two_factor_setup.html", context)
+
+
+def _matches(device: TOTPDevice, code: str) -> bool:
+    """Checks a code against a device not saved yet (its own check would save it)."""
+    if not code.isdigit():
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return totp.verify(int(code), tolerance=device.tolerance)
 
 
 def _grouped(config_url: str) -> str:

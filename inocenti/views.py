@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from attendance.views import today_context
 from children.models import Child, ChildStatus, CounselingSession, FollowUp, MentoringSession
 from inocenti.child_page import child_story
+from inocenti.forms import PasswordChangeForm
 from programs.access import get_for_user, visible_sites
 from programs.models import AccessAction, Enrollment, Role
 from programs.services import access_log_record
@@ -123,6 +124,14 @@ def health(request):
     except DatabaseError:
         return HttpResponse("unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+    template_name = "registration/password_change.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class LogoutView(auth_views.LogoutView):

@@ -285,11 +285,20 @@ if admin.site.is_registered(AccessAttempt):
 class LoginLockoutAdmin(AccessAttemptAdmin):
     """Failed logins per username and address. Deleting an attempt unblocks the account."""
 
+    # Axes' own action cleans up every site's expired attempts; the lockouts
+    # expire by themselves after 30 minutes anyway.
+    actions = []
+
     def get_queryset(self, request):
         attempts = super().get_queryset(request)
         if sees_every_site(request.user):
             return attempts
         # The usernames of the user's sites' staff: typed usernames of nobody
-        # (or of another site's staff) are not theirs to see.
-        staff = User.objects.filter(sites__in=request.user.sites.all()).values("username")
+        # (or of another site's staff) are not theirs to see, nor are those
+        # of the directors and administrators above them.
+        staff = (
+            User.objects.filter(sites__in=request.user.sites.all(), is_superuser=False)
+            .exclude(role=Role.DIRECTOR)
+            .values("username")
+        )
         return attempts.filter(username__in=staff)

@@ -82,7 +82,7 @@ def test_superuser_must_set_up_two_step_login_then_lands_in_the_admin(client):
     admin = UserFactory(role="", is_superuser=True, sites=[])
     response = _log_in(client, admin)
     assert response.redirect_chain[-1][0] == "/account/two-step/setup/?next=/"
-    device = TOTPDevice.objects.get(user=admin, confirmed=False)
+    device = TOTPDevice(key=client.session["two_factor_pending_key"])
     code = totp(device.bin_key)
     response = client.post(
         "/account/two-step/setup/", {"code": f"{code:06d}", "next": "/"}, follow=True

@@ -39,7 +39,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 CNP = build_cnp(sex="M", birth_date=datetime.date(2014, 1, 1), county_code="42", serial=1)
-MASKED_CNP = "5********" + CNP[-4:]
+MASKED_CNP = "5**********" + CNP[-2:]
 SECRET = "TAINA-CONFIDENTIALA"
 # One distinctive text per kind of record, all of which the export must hold.
 OWN = {

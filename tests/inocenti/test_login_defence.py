@@ -129,8 +129,10 @@ def test_a_coordinator_sees_the_locked_accounts_of_their_sites_only(
     client, user, coordinator, site_b
 ):
     stranger = UserFactory(role=Role.SOCIAL_WORKER, sites=[site_b], username="strain")
+    director = UserFactory(role=Role.DIRECTOR, sites=[coordinator.sites.get()], username="dir")
     _fail(Client(), user.username)
     _fail(Client(), stranger.username)
+    _fail(Client(), director.username)
     _fail(Client(), "nu-exista")
     client.force_login(coordinator)
     response = client.get(ATTEMPTS)
@@ -381,15 +383,26 @@ def test_a_superuser_without_a_device_must_set_one_up(client):
     assert client.get("/admin/").url.startswith(SETUP)
     page = client.get(SETUP)
     html = page.content.decode()
-    device = TOTPDevice.objects.get(user=admin, confirmed=False)
+    pending = TOTPDevice(user=admin, key=client.session["two_factor_pending_key"])
     assert "<svg" in html.split('data-testid="qr"')[1]
     secret = page.context["secret"].replace(" ", "")
-    assert secret and secret in device.config_url
-    response = client.post(SETUP, {"code": _code(device), "next": "/admin/"})
+    assert secret and secret in pending.config_url
+    assert not TOTPDevice.objects.filter(user=admin).exists()  # nothing saved before the code
+    response = client.post(SETUP, {"code": _code(pending), "next": "/admin/"})
     assert response.url == "/admin/"
     assert client.get("/admin/").status_code == 200
-    device.refresh_from_db()
-    assert device.confirmed
+    assert TOTPDevice.objects.get(user=admin).confirmed
+
+
+def test_two_tabs_of_the_set_up_page_show_one_secret_and_save_one_device(client):
+    admin = UserFactory(role="", is_superuser=True, sites=[], username="admin")
+    _log_in(client, admin.username)
+    first, second = client.get(SETUP), client.get(SETUP)
+    assert first.context["secret"] == second.context["secret"]
+    pending = TOTPDevice(user=admin, key=client.session["two_factor_pending_key"])
+    client.post(SETUP, {"code": _code(pending)})
+    assert TOTPDevice.objects.filter(user=admin).count() == 1
+    assert client.get(SETUP).url == reverse("two_factor")
 
 
 def test_a_staff_member_turns_two_step_off_with_a_valid_code(client, user):
@@ -451,3 +464,34 @@ def test_the_childs_page_has_no_inline_script(client, site_a):
     html = client.get(reverse("child", args=[child.pk])).content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)
     assert not re.search(r"\son[a-z]+=", html)
+
+
+def _change_password(client, old):
+    new = "Un-parolă-nouă-2026"
+    return client.post(
+        reverse("password_change"),
+        {"old_password": old, "new_password1": new, "new_password2": new},
+        REMOTE_ADDR=ATTACKER,
+    )
+
+
+def test_guessing_the_current_password_on_a_left_open_session_ends_in_the_lockout(client, user):
+    client.force_login(user)
+    for _ in range(4):
+        response = _change_password(client, "nu-este-parola-1")
+        assert response.status_code == 200  # the form, with its error
+    response = _change_password(client, "nu-este-parola-1")
+    assert response.status_code == 429
+    assert SESSION_KEY not in client.session
+    # Even the right password is refused now, here and on the login page.
+    assert not _logged_in(_log_in(client, user.username))
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_the_right_current_password_changes_it(client, user):
+    client.force_login(user)
+    response = _change_password(client, PASSWORD)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Un-parolă-nouă-2026")
