@@ -81,6 +81,7 @@ import datetime
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import pghistory.models
 import pgtrigger
 from django.apps import apps
 from django.contrib.admin.models import LogEntry
@@ -145,7 +146,7 @@ class RetentionPlan:
         return years_before(self.today, self.years)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Anonymisation:
     """What ``children_anonymise`` did: the ids anonymised, the history rows deleted."""
 
@@ -189,7 +190,30 @@ def retention_apply(*, today: datetime.date, years: int) -> tuple[RetentionPlan,
     """
     plan = retention_plan(today=today, years=years)
     done = children_anonymise(children=[Child(pk=child.id) for child in plan.children], today=today)
+    done.events_deleted += deleted_history_delete(before=plan.cutoff)
     return plan, done
+
+
+def deleted_history_delete(*, before: datetime.date) -> int:
+    """Delete the history of records deleted before ``before``.
+
+    A deleted record's history keeps what it held (a child registered by
+    mistake: their name and CNP); it is kept as long as an anonymised child's
+    record would have been, then goes, with the admin's log of it.
+    """
+    erased: dict[type[models.Model], list[int]] = {}
+    for event_model in event_models():
+        ids = list(
+            event_model.objects.filter(pgh_label="delete", pgh_created_at__date__lt=before)
+            .values_list("pgh_obj_id", flat=True)
+            .distinct()
+        )
+        if ids:
+            erased[event_model.pgh_tracked_model] = ids
+    if not erased:
+        return 0
+    admin_log_delete(erased)
+    return history_delete(erased)
 
 
 @transaction.atomic
@@ -288,7 +312,12 @@ def admin_log_delete(erased: dict[type[models.Model], Sequence[int]]) -> int:
         child_fields = [
             f for f in model._meta.concrete_fields if f.is_relation and f.related_model is Child
         ]
-        if child_fields and children and model is not Child:
+        if (
+            child_fields
+            and children
+            and model is not Child
+            and not issubclass(model, pghistory.models.Event)
+        ):
             ids: list[int] = []
             for chunk in _chunks(children):
                 ids += model.objects.filter(

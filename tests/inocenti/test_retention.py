@@ -6,9 +6,10 @@ import datetime
 import io
 from dataclasses import dataclass
 
+import pgtrigger
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Sum
 from django.utils import translation
@@ -515,3 +516,39 @@ def test_a_child_who_moved_out_of_an_anonymised_family_keeps_their_history(world
         "consent": Events.objects.tracks(consent).count(),
     } == before
     assert before["child"] >= 2
+
+
+def _backdate_deletion(model_event, pk, when):
+    with pgtrigger.ignore(f"{model_event._meta.label}:append_only"):
+        model_event.objects.filter(pgh_obj_id=pk, pgh_label="delete").update(pgh_created_at=when)
+
+
+def test_the_history_of_a_child_deleted_long_ago_is_erased_a_recent_ones_is_kept(world, site_a):
+    old = ChildFactory(site=site_a, given_names="Ștersdemult", cnp=None)
+    recent = ChildFactory(site=site_a, given_names="Șterspeaproape", cnp=None)
+    old_pk, recent_pk = old.pk, recent.pk
+    old.delete()
+    recent.delete()
+    _backdate_deletion(ChildEvent, old_pk, datetime.datetime(2019, 1, 10, tzinfo=datetime.UTC))
+
+    _run()
+
+    assert not ChildEvent.objects.filter(pgh_obj_id=old_pk).exists()
+    assert ChildEvent.objects.filter(pgh_obj_id=recent_pk, pgh_label="delete").exists()
+
+
+def test_an_erasure_request_anonymises_a_waiting_child_now(world):
+    out = _run("--child", str(world.never_enrolled.pk))
+    world.never_enrolled.refresh_from_db()
+    assert world.never_enrolled.anonymised_on == TODAY
+    assert world.never_enrolled.given_names == "Anonimizat"
+    assert "Așteaptă" not in out
+    world.due.refresh_from_db()
+    assert world.due.anonymised_on is None  # only the child asked for
+
+
+def test_an_erasure_request_for_an_enrolled_child_is_refused(world):
+    with pytest.raises(CommandError, match="still enrolled"):
+        _run("--child", str(world.still_enrolled.pk))
+    world.still_enrolled.refresh_from_db()
+    assert world.still_enrolled.anonymised_on is None

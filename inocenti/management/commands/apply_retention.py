@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from inocenti.retention import RetentionPlan, retention_apply, retention_plan
+from children.models import Child
+from inocenti.retention import RetentionPlan, children_anonymise, retention_apply, retention_plan
+from programs.models import Enrollment
 
 
 def _date(text: str) -> datetime.date:
@@ -41,17 +43,31 @@ class Command(BaseCommand):
             help="Years after the last enrollment's end (default: RETENTION_YEARS).",
         )
         parser.add_argument(
+            "--child",
+            type=int,
+            action="append",
+            dest="child_ids",
+            metavar="ID",
+            help=(
+                "Anonymise this child now, whatever the dates (an erasure request; "
+                "repeatable). Their enrollments must have ended."
+            ),
+        )
+        parser.add_argument(
             "--today",
             type=_date,
             default=None,
             help="Count the years back from this day, YYYY-MM-DD (default: today).",
         )
 
-    def handle(self, *args, dry_run=False, years=None, today=None, **options):
+    def handle(self, *args, dry_run=False, years=None, today=None, child_ids=None, **options):
         years = settings.RETENTION_YEARS if years is None else years
         if years < 1:
             raise CommandError("--years must be at least 1.")
         today = today or timezone.localdate()
+        if child_ids:
+            self._erase(child_ids, today=today, dry_run=dry_run)
+            return
         if dry_run:
             plan = retention_plan(today=today, years=years)
             self._list(plan)
@@ -66,6 +82,30 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Anonymised {len(done.children)} children, {len(done.families)} families and "
             f"{len(done.sessions)} counseling sessions' notes; "
+            f"deleted {done.events_deleted} history rows."
+        )
+
+    def _erase(self, child_ids: list[int], *, today: datetime.date, dry_run: bool) -> None:
+        children = list(Child.objects.filter(pk__in=child_ids, anonymised_on__isnull=True))
+        missing = sorted(set(child_ids) - {child.pk for child in children})
+        if missing:
+            raise CommandError(f"No child to anonymise with id {missing} (or already anonymised).")
+        enrolled = sorted(
+            Enrollment.objects.current()
+            .filter(child__in=children)
+            .values_list("child_id", flat=True)
+            .distinct()
+        )
+        if enrolled:
+            raise CommandError(
+                f"Children {enrolled} are still enrolled: end their enrollments first."
+            )
+        if dry_run:
+            self.stdout.write(f"Would anonymise children {sorted(child_ids)}. Dry run.")
+            return
+        done = children_anonymise(children=children, today=today)
+        self.stdout.write(
+            f"Anonymised children {done.children}, families {done.families}; "
             f"deleted {done.events_deleted} history rows."
         )
 
