@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from children.models import ConfidentialNote
 from programs.models import AccessAction, AccessLogEntry, Role
-from tests.assertions import refused
+from tests.assertions import queries_to_get, refused
 from tests.auth import force_login_verified
 from tests.factories import (
     ChildFactory,
@@ -286,3 +286,20 @@ def test_opening_a_counseling_session_in_the_admin_is_logged(client, site_a):
     assert client.get(url).status_code == 200
     entry = AccessLogEntry.objects.get(action=AccessAction.VIEW_COUNSELING)
     assert (entry.user, entry.child_id, entry.object_id) == (coordinator, child.pk, session.pk)
+
+
+def test_the_access_log_page_query_count_does_not_grow_with_its_entries(client, site_a, child):
+    director = UserFactory(role=Role.DIRECTOR, sites=[site_a])
+    other = ChildFactory(site=site_a)
+    readers = UserFactory.create_batch(3, role=Role.COORDINATOR, sites=[site_a])
+    for n in range(30):
+        AccessLogEntry.objects.create(
+            user=readers[n % 3], action=AccessAction.VIEW_CHILD, site=site_a, child_id=child.pk
+        )
+    AccessLogEntry.objects.create(
+        user=readers[0], action=AccessAction.VIEW_CHILD, site=site_a, child_id=other.pk
+    )
+    client.force_login(director)
+    few = queries_to_get(client, reverse("child_access_log", args=[other.pk]))
+    many = queries_to_get(client, reverse("child_access_log", args=[child.pk]))
+    assert many == few
