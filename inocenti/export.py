@@ -51,6 +51,12 @@ class Section:
         """The rows as the readable page shows them, in the columns' order."""
         return [[_readable(row[key]) for key, _label in self.columns] for row in self.rows]
 
+    @property
+    def labelled_first_row(self) -> list[tuple[str, str]]:
+        """A one-record section, as label and value pairs (the child, the family)."""
+        (row,) = self.display_rows[:1]
+        return [(label, value) for (_key, label), value in zip(self.columns, row, strict=True)]
+
 
 def child_export(child: Child, *, user) -> list[Section]:
     """The sections of the export; the emergency-access reasons only for those
