@@ -67,23 +67,29 @@ class Change:
     before: str
     after: str
 
+    @property
+    def value(self) -> str:
+        """The one value of a record created, removed or snapshotted."""
+        return self.after if self.after != "—" else self.before
+
 
 @dataclass
 class HistoryEntry:
     at: datetime.datetime
-    action: str
+    label: str  # pghistory's: insert, update, delete, add, remove, snapshot
     model: type[models.Model]
     object_id: str
     user_id: int | None
     changes: list[Change] = field(default_factory=list)
-    user: object = None
-    title: str = ""
-
-    label: str = ""
+    user: models.Model | None = None
 
     @property
     def what(self) -> str:
         return str(self.model._meta.verbose_name)
+
+    @property
+    def action(self) -> str:
+        return str(ACTION_LABELS.get(self.label, self.label))
 
     @property
     def action_is_update(self) -> bool:
@@ -147,7 +153,6 @@ def history_entries(
         entries.append(
             HistoryEntry(
                 at=event.pgh_created_at,
-                action=str(ACTION_LABELS.get(event.pgh_label, event.pgh_label)),
                 label=event.pgh_label,
                 model=model,
                 object_id=event.pgh_obj_id or "",
