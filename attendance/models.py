@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -176,6 +177,15 @@ def _first_name(user) -> str:
     return (user.get_short_name() or user.get_username()) if user is not None else ""
 
 
+# Each tally trigger hands the (register, child) pairs it saw to one SQL
+# function, created by migration 0005 (``attendance.tallies`` explains it).
+TALLY_FUNC = (
+    "PERFORM attendance_refresh_tallies("
+    "ARRAY(SELECT register_id FROM changed), ARRAY(SELECT child_id FROM changed)); "
+    "RETURN NULL;"
+)
+
+
 class MarkQuerySet(SiteScopedQuerySet):
     site_path = "register__group__site"
 
@@ -234,6 +244,35 @@ class Mark(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["child", "register"], name="mark_child_register")]
+        # Keep the tallies (``AttendanceDay``, ``ChildAttendanceMonth``) equal to
+        # the marks, whatever wrote them. PostgreSQL allows one event per
+        # trigger with transition tables, hence three.
+        triggers = [
+            pgtrigger.Trigger(
+                name="tally_insert",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="changed"),
+                func=TALLY_FUNC,
+            ),
+            pgtrigger.Trigger(
+                name="tally_update",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                referencing=pgtrigger.Referencing(new="changed"),
+                func=TALLY_FUNC,
+            ),
+            pgtrigger.Trigger(
+                name="tally_delete",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Delete,
+                referencing=pgtrigger.Referencing(old="changed"),
+                func=TALLY_FUNC,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.child_id} · {self.get_status_display()}"
@@ -344,3 +383,70 @@ class SchoolAbsence(TimeStampedModel):
     @property
     def total_hours(self) -> int:
         return self.excused_hours + self.unexcused_hours
+
+
+# --- Tallies: program attendance summed up, for dashboards and the early warning ---
+#
+# Derived from the marks by PostgreSQL triggers on ``attendance_mark``
+# (``attendance.tallies``): whatever writes marks (the register, a correction,
+# "no session", a bulk insert), the tallies of the days and months it touched
+# are recomputed in the same statement. Never written by the application.
+
+
+class AttendanceDay(models.Model):
+    """A site's program attendance on one day: marks, attended marks, sessions."""
+
+    site = models.ForeignKey(
+        "programs.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    sessions = models.PositiveIntegerField(_("sessions"))
+    marked = models.PositiveIntegerField(_("marks"))
+    attended = models.PositiveIntegerField(_("attended"))
+
+    class Meta:
+        verbose_name = _("attendance of a day")
+        verbose_name_plural = _("attendance by day")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "date"], name="attendance_day_one_per_site"),
+            models.CheckConstraint(
+                name="attendance_day_attended_within_marked", condition=Q(attended__lte=F("marked"))
+            ),
+        ]
+        indexes = [models.Index(fields=["date"], name="attendance_day_date")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} · {self.date:%Y-%m-%d}: {self.attended}/{self.marked}"
+
+
+class ChildAttendanceMonth(models.Model):
+    """One child's program attendance at one site in one month."""
+
+    child = models.ForeignKey(
+        "children.Child", verbose_name=_("child"), on_delete=models.CASCADE, related_name="+"
+    )
+    site = models.ForeignKey(
+        "programs.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    marked = models.PositiveIntegerField(_("marks"))
+    attended = models.PositiveIntegerField(_("attended"))
+    last_marked_on = models.DateField(_("last marked on"))
+    last_attended_on = models.DateField(_("last attended on"), null=True)
+
+    class Meta:
+        verbose_name = _("attendance of a child in a month")
+        verbose_name_plural = _("attendance of children by month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "site", "month"], name="child_attendance_month_unique"
+            ),
+            models.CheckConstraint(
+                name="child_attendance_month_attended_within_marked",
+                condition=Q(attended__lte=F("marked")),
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "month"], name="child_attendance_site_month")]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} · {self.month:%Y-%m}: {self.attended}/{self.marked}"

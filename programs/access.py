@@ -94,11 +94,23 @@ _RECORD_CONSENT = _crud("children.consent", actions=("view", "add", "change"))
 # What the whole team may read of each other's casework (counseling: summaries).
 _READ_CASEWORK = _crud(*_CASEWORK, actions=("view",))
 
+# The early warning: which children of their sites are slipping, and why.
+_SEE_RISK = {"inocenti.view_children_at_risk"}
+# Directors' and coordinators' figures: dashboards, funder reports, and the
+# early warning's thresholds (one row, edited in the admin).
+_OVERSEE_SITES = {
+    "inocenti.view_dashboard",
+    "inocenti.view_funder_report",
+    "inocenti.view_riskthresholds",
+    "inocenti.change_riskthresholds",
+}
+
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     Role.SOCIAL_WORKER: frozenset(
         _TAKE_ATTENDANCE
         | _READ_CHILDREN
         | _READ_CASEWORK
+        | _SEE_RISK
         | _crud(
             "children.casenote",
             "children.followup",
@@ -112,6 +124,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         _READ_ATTENDANCE
         | _READ_CHILDREN
         | _READ_CASEWORK
+        | _SEE_RISK
         | _crud("children.counselingsession", "children.followup", "families.parentmeeting")
     ),
     Role.COORDINATOR: frozenset(
@@ -129,6 +142,8 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | _OVERSEE_CHILDREN
         # Unblocking a colleague locked out after wrong passwords (their sites' staff).
         | {"axes.view_accessattempt", "axes.delete_accessattempt"}
+        | _SEE_RISK
+        | _OVERSEE_SITES
     ),
     Role.DIRECTOR: frozenset(
         {"programs.use_admin", "programs.view_site"}
@@ -141,6 +156,8 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
         | _crud(*_CASEWORK, actions=("view",))
         | _OVERSEE_CHILDREN
         | {"programs.view_accesslogentry", "children.break_glass_confidential_notes"}
+        | _SEE_RISK
+        | _OVERSEE_SITES
     ),
     # Volunteers see only the children assigned to them (``Child.objects.for_user``).
     Role.VOLUNTEER: frozenset(
