@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pghistory
 import pghistory.models
+import pghistory.trigger
 import pgtrigger
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -193,12 +194,13 @@ def _display(field_, value) -> str:
 def audit_paused():
     """A context in which the audit triggers write no history (the demo's generated past).
 
-    The append-only protection of the history stays on.
+    The append-only protection of the history stays on, and so do triggers that
+    are not history (the attendance tallies).
     """
     uris = [
         trigger.get_uri(model)
         for model, trigger in pgtrigger.registered()
-        if trigger.name != "append_only"
+        if isinstance(trigger, pghistory.trigger.Event)
     ]
     return pgtrigger.ignore(*uris)
 
