@@ -151,6 +151,8 @@ class Register(CreatedByModel):
                 violation_error_message=_("A day without a session has no activities."),
             ),
         ]
+        # Dashboards and the early warning read all sites' registers of some days.
+        indexes = [models.Index(fields=["date"], name="register_date")]
         permissions = [
             ("take_register_any_day", _("Can take or correct registers of any past day")),
             ("oversee_registers", _("Can see which registers are not taken")),

@@ -44,12 +44,12 @@ class RiskThresholds(models.Model):
 
     # Program attendance (the foundation's own register).
     program_rate_watch_below = _percent(
-        _("program attendance: watch below (%)"),
+        _("program attendance: watch below (percent)"),
         80,
         _("A child who came to fewer sessions than this share is watched."),
     )
     program_rate_at_risk_below = _percent(
-        _("program attendance: at risk below (%)"),
+        _("program attendance: at risk below (percent)"),
         60,
         _("A child who came to fewer sessions than this share is at risk."),
     )
@@ -75,22 +75,22 @@ class RiskThresholds(models.Model):
         _("In a school year."),
     )
     unexcused_share_at_risk = _percent(
-        _("unexcused school absences: at risk from (% of class hours)"),
+        _("unexcused school absences: at risk from (percent of class hours)"),
         10,
         _("Unexcused hours as a share of the class hours so far this school year."),
     )
     school_absence_watch = _percent(
-        _("school absences: watch from (% of school days)"),
+        _("school absences: watch from (percent of school days)"),
         5,
         _("Excused and unexcused absences together, as a share of the school days so far."),
     )
     school_absence_at_risk = _percent(
-        _("school absences: at risk from (% of school days)"),
+        _("school absences: at risk from (percent of school days)"),
         10,
-        _("Chronic absenteeism: missing 10 % of school days or more."),
+        _("Chronic absenteeism: missing one school day in ten or more."),
     )
     school_absence_high_risk = _percent(
-        _("school absences: high risk from (% of school days)"),
+        _("school absences: high risk from (percent of school days)"),
         20,
         _("Severe chronic absenteeism."),
     )
@@ -124,13 +124,13 @@ class RiskThresholds(models.Model):
     # Family context.
     family_factors_watch = _count(
         _("family risk factors: watch from"),
-        2,
+        3,
         _("Poverty, parents abroad, low schooling and the others recorded on the family."),
         maximum=10,
     )
     family_factors_at_risk = _count(
         _("family risk factors: at risk from"),
-        3,
+        4,
         _("Poverty, parents abroad, low schooling and the others recorded on the family."),
         maximum=10,
     )

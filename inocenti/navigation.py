@@ -19,6 +19,8 @@ def nav_items(request) -> list[NavItem]:
         return []
     entries = [(_("Home"), reverse("home"))]
     # Feature issues add their pages here, each behind the permission its view checks.
+    if user.has_perm("inocenti.view_children_at_risk") and user.role:
+        entries.append((_("Children at risk"), reverse("children_at_risk_index")))
     if user.has_perm("families.view_parentmeeting") and user.role:
         entries.append((_("Parent meetings"), reverse("parent_meeting_list")))
     if user.has_perm("children.view_communityactivity") and user.role:

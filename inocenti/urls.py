@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from children import casework_views, counseling_views
 from families import views as family_views
-from inocenti import record_views, two_factor, views
+from inocenti import record_views, risk_views, two_factor, views
 from inocenti.forms import LoginForm
 
 urlpatterns = [
@@ -70,6 +70,17 @@ urlpatterns = [
         "children/<int:child_id>/mentoring/<int:pk>/",
         casework_views.mentoring_session_edit,
         name="mentoring_session_edit",
+    ),
+    path("children-at-risk/", risk_views.children_at_risk_index, name="children_at_risk_index"),
+    path(
+        "children-at-risk/<int:site_id>/",
+        risk_views.children_at_risk,
+        name="children_at_risk",
+    ),
+    path(
+        "children-at-risk/<int:site_id>/follow-ups/<int:child_id>/",
+        risk_views.risk_follow_up,
+        name="risk_follow_up",
     ),
     path("parent-meetings/", family_views.parent_meeting_list, name="parent_meeting_list"),
     path("parent-meetings/new/", family_views.parent_meeting_edit, name="parent_meeting_new"),

@@ -70,6 +70,7 @@ ADMIN = To("admin:index")
 ADMIN_GATE = To("admin:login")
 REGISTER = To("attendance:register")
 TWO_FACTOR = To("two_factor")
+AT_RISK = To("children_at_risk")
 
 Expected = int | To
 
@@ -138,6 +139,10 @@ MATRIX: dict[str, Row] = {
     "attendance:register_history": Row(200,  200,    200,    200,     403,    200,    LOGIN),
     "attendance:school_absences": Row(200,   200,    200,    200,     403,    200,    LOGIN),
     "attendance:child":          Row(200,    200,    200,    200,     403,    200,    LOGIN),
+    # The early warning (a user of one site goes straight to its list)
+    "children_at_risk_index":    Row(AT_RISK, AT_RISK, AT_RISK, AT_RISK, 403, 200,  LOGIN),
+    "children_at_risk":          Row(200,    200,    200,    200,     403,    200,    LOGIN),
+    "risk_follow_up":            Row(405,    405,    405,    405,     405,    405,    LOGIN),
     # The administration pages (the rest: tests/test_admin_scoping.py)
     "admin:index":               Row(ADMIN_GATE, ADMIN_GATE, 200, 200, ADMIN_GATE, 200, ADMIN_GATE),
 }
@@ -147,12 +152,14 @@ POST_ONLY: dict[str, Row] = {
     "follow_up_done":            Row(HOME,   HOME,   HOME,   403,     403,    404,    LOGIN),
     "set_language":              Row(HOME,   HOME,   HOME,   HOME,    HOME,   HOME,   HOME),
     "logout":                    Row(LOGIN,  LOGIN,  LOGIN,  LOGIN,   LOGIN,  LOGIN,  LOGIN),
+    # Directors read the list but follow-ups are the team's.
+    "risk_follow_up":            Row(AT_RISK, AT_RISK, AT_RISK, 403,   403,    AT_RISK, LOGIN),
 }
 # fmt: on
 POST_DATA = {"follow_up_done": {"outcome": "Am sunat."}, "set_language": {"language": "en"}}
 # Those that write data when they succeed (set_language sets a cookie, logout
 # ends the session).
-POST_ONLY_WRITING = {"follow_up_done"}
+POST_ONLY_WRITING = {"follow_up_done", "risk_follow_up"}
 REFUSALS = (403, 404, 405, LOGIN)
 
 # What a URL's <pk> names. Where a view lets in only the record's owner, the
@@ -171,7 +178,13 @@ PK = {
     "counseling_break_glass": "counseling_session",
 }
 # The other URL parameters, by name.
-PARAMETERS = {"child_id": "child", "group_id": "group", "day": "today", "month": "month"}
+PARAMETERS = {
+    "child_id": "child",
+    "group_id": "group",
+    "site_id": "site",
+    "day": "today",
+    "month": "month",
+}
 # Ids sent in the query string.
 QUERY = {
     "counseling_new": {"child": "child"},
@@ -291,6 +304,7 @@ def other_site(world: World) -> Place:
 
 # How each kind of id is taken from a place, for the requesting role.
 KINDS = {
+    "site": lambda place, role: place.site.site,
     "child": lambda place, role: place.child.child,
     "group": lambda place, role: place.site.group,
     "case_note": lambda place, role: place.child.owned("case_notes", role),
@@ -570,7 +584,9 @@ def test_the_post_only_views_answer_each_role(world, role):
         if id_slots(name):
             expected = at_other_site(name, role, row)
             target = url_at(name, world, role, other_site(world))
-            walk.post(target, data, expected, "other site", writes=False)
+            # The superuser sees every site: what it may do at home it does there.
+            writes = role == SUPERUSER and name in POST_ONLY_WRITING and expected not in REFUSALS
+            walk.post(target, data, expected, "other site", writes=writes)
             expected = elsewhere(name, role, row)
             walk.post(url_at(name, world, role, None), data, expected, "no such ids", writes=False)
         expected = getattr(row, role)
