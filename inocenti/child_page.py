@@ -30,6 +30,7 @@ from children.models import (
     SchoolResult,
 )
 from families.models import Guardian, SupportGiven
+from inocenti.risk import ChildRisk, assess_children
 from programs.models import Enrollment
 
 
@@ -62,6 +63,7 @@ class ChildStory:
     may_record_support: bool = False
     may_record_counseling: bool = False
     may_break_glass: bool = False
+    risk: ChildRisk | None = None  # for those who follow the early warning, if enrolled
 
 
 def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
@@ -80,6 +82,11 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
         )
     if user.has_perm("attendance.view_mark"):
         _attendance(story, child, today)
+    if user.has_perm("inocenti.view_children_at_risk") and (
+        story.enrollments is not None
+        and any(e.started_on <= today and e.ended_on is None for e in story.enrollments)
+    ):
+        (story.risk,) = assess_children([child], as_of=today)
     if user.has_perm("children.view_schoolresult"):
         story.school_results = list(
             SchoolResult.objects.filter(child=child)

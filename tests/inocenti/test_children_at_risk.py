@@ -16,6 +16,7 @@ from tests.factories import (
     FamilyFactory,
     FollowUpFactory,
     GroupFactory,
+    MentorAssignmentFactory,
     SchoolResultFactory,
     SchoolYearFactory,
     current_start_year,
@@ -239,3 +240,25 @@ def test_social_workers_cannot_open_the_thresholds(client, make_user):
     # Not staff: Django's admin asks for another login.
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+# --- On the child's page -------------------------------------------------------------
+
+
+def test_the_childs_page_shows_the_early_warning_with_its_reasons(client, make_user, site_a, year):
+    child = failing(site_a, year)
+    client.force_login(make_user(Role.SOCIAL_WORKER))
+    response = client.get(reverse("child", kwargs={"child_id": child.pk}))
+    page = response.content.decode()
+    assert 'data-testid="child-risk"' in page
+    assert "Media generală 4,00, sub 5,00" in page
+
+
+def test_the_childs_page_shows_no_early_warning_to_a_volunteer(client, make_user, site_a, year):
+    child = failing(site_a, year)
+    volunteer = make_user(Role.VOLUNTEER)
+    MentorAssignmentFactory(child=child, volunteer=volunteer)
+    client.force_login(volunteer)
+    response = client.get(reverse("child", kwargs={"child_id": child.pk}))
+    assert response.status_code == 200
+    assert 'data-testid="child-risk"' not in response.content.decode()
