@@ -262,3 +262,14 @@ def test_the_childs_page_shows_no_early_warning_to_a_volunteer(client, make_user
     response = client.get(reverse("child", kwargs={"child_id": child.pk}))
     assert response.status_code == 200
     assert 'data-testid="child-risk"' not in response.content.decode()
+
+
+def test_the_next_page_keeps_the_level_shown(client, make_user, site_a, year, monkeypatch):
+    monkeypatch.setattr("inocenti.risk_views.PAGE_SIZE", 2)
+    for _ in range(3):
+        failing(site_a, year)
+    client.force_login(make_user(Role.COORDINATOR))
+    page = client.get(url(site_a, level="at_risk")).content.decode()
+    assert "?level=at_risk&amp;page=2" in page
+    second = client.get(url(site_a, level="at_risk", page=2))
+    assert len(second.context["rows"]) == 1
