@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from children import casework_views, counseling_views
 from families import views as family_views
-from inocenti import record_views, risk_views, two_factor, views
+from inocenti import record_views, report_views, risk_views, two_factor, views
 from inocenti.forms import LoginForm
 
 urlpatterns = [
@@ -95,6 +95,18 @@ urlpatterns = [
         "counseling/<int:pk>/emergency-access/",
         counseling_views.counseling_break_glass,
         name="counseling_break_glass",
+    ),
+    path("reports/", report_views.funder_report_list, name="funder_report_list"),
+    path("reports/projects/<int:pk>/", report_views.funder_report_page, name="funder_report"),
+    path(
+        "reports/projects/<int:pk>/report.csv",
+        report_views.funder_report_csv,
+        name="funder_report_csv",
+    ),
+    path(
+        "reports/projects/<int:pk>/report.xlsx",
+        report_views.funder_report_xlsx,
+        name="funder_report_xlsx",
     ),
     path(
         "login/",

@@ -29,6 +29,8 @@ from tests.factories import (
     EnrollmentFactory,
     FamilyFactory,
     FollowUpFactory,
+    FundedProjectFactory,
+    FunderFactory,
     GroupFactory,
     GuardianFactory,
     MarkFactory,
@@ -90,6 +92,7 @@ class SiteRecords:
     follow_ups: dict[str, object]  # by the assignee's role
     parent_meeting: object
     activity: object  # this site's alone
+    funded_project: object  # of this site alone, running today
 
 
 @dataclass
@@ -179,6 +182,13 @@ def _site_records(site, year, users, today, *, mark: str) -> SiteRecords:
         sites=[site], date=today, title=f"Excursie la Muzeul Antipa {mark}"
     )
     activity.children.add(child.child)
+    funded_project = FundedProjectFactory(
+        funder=FunderFactory(name=f"United Way Romania {mark}".strip()),
+        name=f"Grant pentru școală {mark}".strip(),
+        sites=[site],
+        starts_on=year.starts_on,
+        ends_on=year.ends_on,
+    )
     return SiteRecords(
         site=site,
         group=group,
@@ -189,6 +199,7 @@ def _site_records(site, year, users, today, *, mark: str) -> SiteRecords:
         follow_ups=follow_ups,
         parent_meeting=meeting,
         activity=activity,
+        funded_project=funded_project,
     )
 
 

@@ -20,7 +20,17 @@ from children.models import (
     SchoolResult,
 )
 from families.models import Family, Guardian, ParentMeeting, SupportGiven
-from programs.models import Enrollment, Group, Program, Role, SchoolYear, Site, User
+from programs.models import (
+    Enrollment,
+    FundedProject,
+    Funder,
+    Group,
+    Program,
+    Role,
+    SchoolYear,
+    Site,
+    User,
+)
 
 PASSWORD = "parola-de-test-2026"
 
@@ -317,3 +327,35 @@ class SupportGivenFactory(DjangoModelFactory):
     quantity = 1
     value_ron = "120.00"
     given_by = factory.SubFactory(UserFactory)
+
+
+class FunderFactory(DjangoModelFactory):
+    class Meta:
+        model = Funder
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Finanțator {n + 1}")
+    kind = "foundation"
+
+
+class FundedProjectFactory(DjangoModelFactory):
+    """A school year's grant; ``sites=[...]`` and ``programs=[...]`` set its M2Ms."""
+
+    class Meta:
+        model = FundedProject
+        skip_postgeneration_save = True
+
+    funder = factory.SubFactory(FunderFactory)
+    name = factory.Sequence(lambda n: f"Proiectul „Vreau și eu la școală!” {n + 1}")
+    starts_on = datetime.date(2025, 9, 1)
+    ends_on = datetime.date(2026, 8, 31)
+
+    @factory.post_generation
+    def sites(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sites.add(*extracted)
+
+    @factory.post_generation
+    def programs(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.programs.add(*extracted)

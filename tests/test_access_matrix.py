@@ -24,6 +24,8 @@ its index is here.
 from __future__ import annotations
 
 import functools
+import io
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -143,6 +145,11 @@ MATRIX: dict[str, Row] = {
     "children_at_risk_index":    Row(AT_RISK, AT_RISK, AT_RISK, AT_RISK, 403, 200,  LOGIN),
     "children_at_risk":          Row(200,    200,    200,    200,     403,    200,    LOGIN),
     "risk_follow_up":            Row(405,    405,    405,    405,     405,    405,    LOGIN),
+    # Funder reports (figures only, of the user's sites)
+    "funder_report_list":        Row(403,    403,    200,    200,     403,    200,    LOGIN),
+    "funder_report":             Row(403,    403,    200,    200,     403,    200,    LOGIN),
+    "funder_report_csv":         Row(403,    403,    200,    200,     403,    200,    LOGIN),
+    "funder_report_xlsx":        Row(403,    403,    200,    200,     403,    200,    LOGIN),
     # The administration pages (the rest: tests/test_admin_scoping.py)
     "admin:index":               Row(ADMIN_GATE, ADMIN_GATE, 200, 200, ADMIN_GATE, 200, ADMIN_GATE),
 }
@@ -176,6 +183,9 @@ PK = {
     "activity_edit": "activity",  # of site A alone (one shared with B: its own test)
     "counseling_edit": "counseling_session",  # only its psychologist changes it; others 403
     "counseling_break_glass": "counseling_session",
+    "funder_report": "funded_project",  # a project with a site of the user's
+    "funder_report_csv": "funded_project",
+    "funder_report_xlsx": "funded_project",
 }
 # The other URL parameters, by name.
 PARAMETERS = {
@@ -211,6 +221,7 @@ ELSEWHERE = {
 }
 
 ADMIN_NAMESPACE = "admin:"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MISSING = 987_654_321  # an id nothing has
 
 
@@ -317,6 +328,7 @@ KINDS = {
     "parent_meeting": lambda place, role: place.site.parent_meeting,
     "activity": lambda place, role: place.site.activity,
     "counseling_session": lambda place, role: place.site.counseling_session,
+    "funded_project": lambda place, role: place.site.funded_project,
 }
 
 
@@ -389,9 +401,20 @@ def answered(response) -> Expected:
     return response.status_code
 
 
+def readable(response) -> str:
+    """The response's text; an XLSX download (a zip) unpacked, so that its sheets
+    are searched too."""
+    if response.get("Content-Type", "").startswith(XLSX):
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            return "".join(
+                archive.read(part).decode(errors="replace") for part in archive.namelist()
+            )
+    return response.content.decode(errors="replace")
+
+
 def leaks(response, role: str) -> list[str]:
     """What the page shows that ``role`` must never see."""
-    text = response.content.decode(errors="replace")
+    text = readable(response)
     found = []
     if role != SUPERUSER and OTHER_SITE_MARK in text:
         found.append("another site's records")
@@ -597,3 +620,20 @@ def test_the_post_only_views_answer_each_role(world, role):
     closed = getattr(POST_ONLY["follow_up_done"], role) == HOME
     assert (FollowUp.objects.get(pk=task.pk).done_on is not None) == closed
     assert not FollowUp.objects.filter(site=world.b.site, done_on__isnull=False).exists()
+
+
+# --- Downloads ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["coordinator", "director", SUPERUSER])
+def test_the_funder_report_downloads_hold_no_confidential_note_nor_another_site(world, role):
+    """The walks search the downloads too (``readable`` unpacks the XLSX): here,
+    proof that the files' text is really read."""
+    walk = Walk(world, role)
+    for name in ("funder_report_csv", "funder_report_xlsx"):
+        response = walk.client.get(url_at(name, world, role, own(world)))
+        assert response.status_code == 200
+        text = readable(response)
+        assert world.a.funded_project.name in text
+        assert CONFIDENTIAL_MARK not in text
+        assert OTHER_SITE_MARK not in text
