@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # production never runs through this Makefile.
 export DEBUG ?= true
 
-.PHONY: help install run test lint migrations-check messages compile-messages db-stop bench-register \
+.PHONY: help install run test lint migrations-check messages compile-messages db-stop bench-register bench bench-drop \
 	backup restore
 
 help: ## List the commands
@@ -64,3 +64,20 @@ restore: install ## Restore FILE=backups/inocenti-….dump into an empty databas
 
 db-stop: ## Stop an embedded PostgreSQL left running
 	@if [ -x $(PY) ]; then $(PY) -m inocenti.database stop; else echo "Nothing to stop: no .venv yet."; fi
+
+# The benchmark's database: on the same embedded server, apart from the demo's.
+BENCH_DB ?= inocenti_bench
+BENCH_ARGS ?=
+bench: install ## Build (or reuse) the 10-site, 10-year history in inocenti_bench and time the pages
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "make bench uses the embedded PostgreSQL; unset DATABASE_URL (it must not touch that server)." >&2; \
+		exit 2; \
+	fi
+	EMBEDDED_DATABASE_NAME=$(BENCH_DB) $(PY) manage.py migrate --no-input
+	EMBEDDED_DATABASE_NAME=$(BENCH_DB) $(PY) manage.py seed_demo --bench $(BENCH_ARGS)
+	EMBEDDED_DATABASE_NAME=$(BENCH_DB) $(PY) manage.py bench
+	@echo "The same pages on the demo's database (their query counts must not grow with the data):"
+	-@$(PY) manage.py bench --counts-only
+
+bench-drop: install ## Drop the benchmark's database (the next make bench builds it again)
+	$(PY) -m inocenti.database drop $(BENCH_DB)

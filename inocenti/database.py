@@ -13,12 +13,18 @@ autoreloader and any subprocess connect directly instead of registering again.
 
 Run ``python -m inocenti.database stop`` (``make db-stop``) to stop a server
 left running.
+
+``EMBEDDED_DATABASE_NAME`` picks another database on the same embedded server
+(``make bench`` uses ``inocenti_bench``, so that the benchmark's millions of rows
+stay out of the demo); ``python -m inocenti.database drop NAME`` drops one of
+those (never the project's own).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -28,6 +34,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 DATABASE_NAME = "inocenti"
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 HANDLE_PIDS_FILE = ".handle_pids.json"
 # pgserver runs postgres as this system user when started by root, and pg_ctl
 # refuses to run as root.
@@ -105,8 +112,29 @@ def _import_pgserver():
     return pgserver, PostgresServer
 
 
-def start_embedded(pgdata: Path) -> str:
-    """Start (or reuse) the embedded server and return the project database's URL."""
+def embedded_database_name(environ=os.environ) -> str:
+    """The database to use on the embedded server: ``EMBEDDED_DATABASE_NAME`` or
+    the project's."""
+    name = environ.get("EMBEDDED_DATABASE_NAME") or DATABASE_NAME
+    if not _PLAIN_NAME.fullmatch(name):
+        raise ImproperlyConfigured(
+            f"EMBEDDED_DATABASE_NAME={name!r}: use lowercase letters, digits and _."
+        )
+    return name
+
+
+def start_embedded(pgdata: Path, name: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the embedded server and return the URL of its database
+    ``name`` (created if missing)."""
+    server = _start_server(pgdata)
+    try:
+        _create_database(server.get_uri("postgres"), name)
+    except (OSError, ValueError) as exc:
+        raise EmbeddedDatabaseUnavailable(f"Could not create the database {name}: {exc}") from exc
+    return server.get_uri(name)
+
+
+def _start_server(pgdata: Path):
     pgserver, postgres_server = _import_pgserver()
     pgdata.mkdir(exist_ok=True)
     try:
@@ -115,25 +143,42 @@ def start_embedded(pgdata: Path) -> str:
         with postgres_server._lock:
             repair_handle_pids(pgdata)
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
-        _create_database(server.get_uri("postgres"))
+        # Started: the project's database exists from the first start on.
+        _create_database(server.get_uri("postgres"), DATABASE_NAME)
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         raise EmbeddedDatabaseUnavailable(
             f"The embedded PostgreSQL in {pgdata} did not start ({exc}); read {pgdata / 'log'}, "
             "run `make db-stop` and try again, or set DATABASE_URL."
         ) from exc
-    return server.get_uri(DATABASE_NAME)
+    return server
 
 
-def _create_database(maintenance_url: str) -> None:
+def _create_database(maintenance_url: str, name: str) -> None:
     import psycopg
     from psycopg import sql
 
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
-        ).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_embedded(pgdata: Path, name: str) -> bool:
+    """Drop the database ``name`` of the embedded server (never the project's own);
+    return whether it existed."""
+    import psycopg
+    from psycopg import sql
+
+    if name in (DATABASE_NAME, "postgres", "template0", "template1") or not _PLAIN_NAME.fullmatch(
+        name
+    ):
+        raise EmbeddedDatabaseUnavailable(f"Refusing to drop the database {name!r}.")
+    server = _start_server(pgdata)
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    return bool(exists)
 
 
 def _pg_ctl(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -180,10 +225,14 @@ def stop_embedded(pgdata: Path) -> bool:
 
 def _main(argv: list[str]) -> int:
     pgdata = Path(__file__).resolve().parent.parent / ".pgdata"
-    if argv != ["stop"]:
-        print("usage: python -m inocenti.database stop", file=sys.stderr)
+    if argv != ["stop"] and not (len(argv) == 2 and argv[0] == "drop"):
+        print("usage: python -m inocenti.database stop | drop NAME", file=sys.stderr)
         return 2
     try:
+        if argv[0] == "drop":
+            dropped = drop_embedded(pgdata, argv[1])
+            print(f"Database {argv[1]} dropped." if dropped else f"No database {argv[1]}.")
+            return 0
         stopped = stop_embedded(pgdata)
     except EmbeddedDatabaseUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)

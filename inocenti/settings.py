@@ -13,7 +13,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from inocenti.database import database_config, start_embedded
+from inocenti.database import database_config, embedded_database_name, start_embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -134,9 +134,18 @@ if EMBEDDED_DATABASE:
         )
     # Use (or start) the embedded server, and hand its URL to child processes so
     # they connect directly instead of registering again.
-    os.environ["DATABASE_URL"] = start_embedded(BASE_DIR / ".pgdata")
+    # EMBEDDED_DATABASE_NAME: another database on the same server (make bench).
+    os.environ["DATABASE_URL"] = start_embedded(BASE_DIR / ".pgdata", embedded_database_name())
 
 DATABASES = {"default": database_config(env.str("DATABASE_URL"))}
+if os.environ.get("EMBEDDED_DATABASE_NAME") and (
+    DATABASES["default"]["NAME"] != embedded_database_name()
+):
+    # make bench: its millions of rows must never go to the server DATABASE_URL names.
+    raise ImproperlyConfigured(
+        "EMBEDDED_DATABASE_NAME names a database of the embedded PostgreSQL, but "
+        "DATABASE_URL points elsewhere; unset one of them."
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from children.models import Child
-from inocenti import demo, demo_attendance, demo_casework
+from inocenti import demo, demo_attendance, demo_bench, demo_casework
 from inocenti.demo import CATELU, FERDINAND, GLINA, SCHOOL_31
 from programs.audit import audit_paused, baseline_write, event_models
 from programs.models import Group, Role, User
@@ -88,6 +88,33 @@ class Command(BaseCommand):
             help="Generate N times more children, families and enrollments (benchmarks).",
         )
         parser.add_argument(
+            "--bench",
+            action="store_true",
+            help=(
+                "Write the benchmark's large history instead of the demo's (a database of "
+                "its own: make bench): --bench-sites sites, --bench-years school years, "
+                "--bench-children children per site and year, with COPY."
+            ),
+        )
+        parser.add_argument(
+            "--bench-sites",
+            type=_positive,
+            default=demo_bench.SITES,
+            help=f"Sites of the benchmark (at most {len(demo_bench.BENCH_SITES)}).",
+        )
+        parser.add_argument(
+            "--bench-years",
+            type=_positive,
+            default=demo_bench.YEARS,
+            help="School years of the benchmark, up to the current one.",
+        )
+        parser.add_argument(
+            "--bench-children",
+            type=_positive,
+            default=demo_bench.CHILDREN,
+            help="Children per site and school year in the benchmark.",
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=demo.SEED,
@@ -100,15 +127,30 @@ class Command(BaseCommand):
             help="Generate as if today were this day (YYYY-MM-DD); default: today.",
         )
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        # The generated past is not anybody's change: the audit trail starts
-        # with the first change a person makes in the demo. Without the
-        # triggers the demo is written in half the time.
-        with audit_paused():
-            self._seed(*args, **options)
-        # Each generated record gets its "as it was when the history began".
-        baseline_write(event_models(), connection)
+        if options["bench"]:
+            with transaction.atomic():
+                written = self._bench(**options)
+            if written and connection.get_autocommit():
+                self._vacuum()
+            return
+        with transaction.atomic():
+            # The generated past is not anybody's change: the audit trail starts
+            # with the first change a person makes in the demo. Without the
+            # triggers the demo is written in half the time.
+            with audit_paused():
+                self._seed(*args, **options)
+            # Each generated record gets its "as it was when the history began".
+            baseline_write(event_models(), connection)
+
+    def _vacuum(self) -> None:
+        """After the commit: the visibility map of the freshly written tables, as
+        autovacuum would set it some minutes later, so that the first benchmark
+        already gets the index-only scans a database in use gets."""
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+        self.stdout.write(f"  Vacuumed in {time.perf_counter() - started:.1f} s.")
 
     def _seed(
         self,
@@ -167,6 +209,86 @@ class Command(BaseCommand):
         self._casework(today, seed, sites, school_years)
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
         self._report(printed)
+
+    def _bench(
+        self,
+        *,
+        reset_passwords: bool = False,
+        seed: int = demo.SEED,
+        today: datetime.date | None = None,
+        bench_sites: int = demo_bench.SITES,
+        bench_years: int = demo_bench.YEARS,
+        bench_children: int = demo_bench.CHILDREN,
+        **options,
+    ) -> bool:
+        """Writes the benchmark's history unless it is there; whether it wrote it."""
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo creates accounts whose passwords are printed; "
+                "it runs only with DEBUG=true."
+            )
+        try:
+            params = demo_bench.BenchParams(
+                seed=seed,
+                sites=bench_sites,
+                years=bench_years,
+                children=bench_children,
+                today=today or timezone.localdate(),
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        built = demo_bench.marker()
+        if params.built_by(built):
+            self.stdout.write(f"Benchmark history already written ({built}); reused.")
+            if reset_passwords:
+                self._report(self._accounts(demo.ensure_sites()[0], True))
+            return False
+        if built.startswith(demo_bench.MARKER_PREFIX):
+            raise CommandError(
+                f"This database holds a benchmark history with other parameters ({built}). "
+                "Drop it first: make bench-drop."
+            )
+        if Child.objects.exists():
+            raise CommandError(
+                "This database holds children already; the benchmark history needs a "
+                "database of its own (make bench uses inocenti_bench)."
+            )
+        if params.current_year - params.years + 1 < demo.FIRST_SCHOOL_YEAR:
+            raise CommandError(f"The school years start in {demo.FIRST_SCHOOL_YEAR}.")
+        self.stdout.write(self.style.SUCCESS(f"Benchmark history: {params.marker}"))
+        with audit_paused():
+            sites, _new = demo.ensure_sites()
+            printed = self._accounts(sites, reset_passwords)
+            school_years, _new = demo.ensure_school_years(params.current_year)
+            demo.ensure_catalogue(sites, params.current_year)
+            users = {
+                role: User.objects.filter(username=username).first()
+                for username, role in (
+                    ("coordonator", "coordinator"),
+                    ("asistent", "social_worker"),
+                    ("psiholog", "psychologist"),
+                    ("voluntar", "volunteer"),
+                )
+            }
+            written = demo_bench.write_bench(
+                params,
+                sites=sites,
+                school_years=school_years,
+                users=users,
+                log=self.stdout.write,
+            )
+            self._staff_groups(school_years[params.current_year])
+        # A snapshot of every generated row but the bulk tables' (see demo_bench).
+        demo_bench.write_baseline(event_models())
+        width = max(len(name) for name in written.rows)
+        for name, count in written.rows.items():
+            self.stdout.write(f"  {name:<{width}}  {count:>10,}".replace(",", " "))
+        self.stdout.write(
+            "  Seconds: "
+            + ", ".join(f"{name} {seconds:.1f}" for name, seconds in written.seconds.items())
+        )
+        self._report(printed)
+        return True
 
     def _accounts(self, sites, reset_passwords: bool) -> list[tuple[str, str, str]]:
         printed: list[tuple[str, str, str]] = []
