@@ -378,6 +378,8 @@ class SchoolAbsence(TimeStampedModel):
                 violation_error_message=TOO_MANY_HOURS_MESSAGE,
             ),
         ]
+        # The dashboards read a period's months for all the children of some sites.
+        indexes = [models.Index(fields=["month"], name="school_absence_month")]
 
     def __str__(self) -> str:
         return f"{self.child_id} · {self.month:%Y-%m}"

@@ -425,6 +425,8 @@ class CounselingSession(CreatedByModel):
                 violation_error_message=_("The follow-up comes after the session."),
             ),
         ]
+        # A site's sessions in a period (the dashboards).
+        indexes = [models.Index(fields=["site", "date"], name="counseling_site_date")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"
@@ -796,6 +798,8 @@ class MentoringSession(CreatedByModel):
             ),
             plausible_duration("mentoring_duration_plausible"),
         ]
+        # The sessions of a period (the dashboards).
+        indexes = [models.Index(fields=["date"], name="mentoring_date")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"

@@ -312,6 +312,8 @@ class SupportGiven(CreatedByModel):
                 violation_error_message=_("A value in RON cannot be negative."),
             ),
         ]
+        # The support of a period (the dashboards).
+        indexes = [models.Index(fields=["date"], name="support_date")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.date:%d.%m.%Y}"

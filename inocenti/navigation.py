@@ -25,6 +25,8 @@ def nav_items(request) -> list[NavItem]:
         entries.append((_("Parent meetings"), reverse("parent_meeting_list")))
     if user.has_perm("children.view_communityactivity") and user.role:
         entries.append((_("Activities"), reverse("activity_list")))
+    if user.has_perm("inocenti.view_dashboard"):
+        entries.append((_("Dashboards"), reverse("dashboard_all")))
     if user.has_perm("inocenti.view_funder_report"):
         entries.append((_("Funder reports"), reverse("funder_report_list")))
     if user.has_perm("attendance.oversee_registers"):

@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from children import casework_views, counseling_views
 from families import views as family_views
-from inocenti import record_views, report_views, risk_views, two_factor, views
+from inocenti import dashboard_views, record_views, report_views, risk_views, two_factor, views
 from inocenti.forms import LoginForm
 
 urlpatterns = [
@@ -81,6 +81,12 @@ urlpatterns = [
         "children-at-risk/<int:site_id>/follow-ups/<int:child_id>/",
         risk_views.risk_follow_up,
         name="risk_follow_up",
+    ),
+    path("dashboards/", dashboard_views.dashboard_all, name="dashboard_all"),
+    path(
+        "dashboards/sites/<int:site_id>/",
+        dashboard_views.dashboard_site,
+        name="dashboard_site",
     ),
     path("parent-meetings/", family_views.parent_meeting_list, name="parent_meeting_list"),
     path("parent-meetings/new/", family_views.parent_meeting_edit, name="parent_meeting_new"),

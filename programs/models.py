@@ -542,7 +542,20 @@ class Enrollment(CreatedByModel):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["group", "started_on"], name="enrollment_group_start")]
+        indexes = [
+            models.Index(fields=["group", "started_on"], name="enrollment_group_start"),
+            # Each child's first enrollment at a site: the dashboards' new
+            # enrollments and children reached, read from the index alone.
+            models.Index(
+                fields=["site", "child", "started_on"], name="enrollment_site_child_start"
+            ),
+            # Exits in a period (open enrollments, most of them, left out).
+            models.Index(
+                fields=["ended_on"],
+                name="enrollment_ended_on",
+                condition=Q(ended_on__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.child} · {self.program} · {self.site}"

@@ -150,6 +150,9 @@ MATRIX: dict[str, Row] = {
     "funder_report":             Row(403,    403,    200,    200,     403,    200,    LOGIN),
     "funder_report_csv":         Row(403,    403,    200,    200,     403,    200,    LOGIN),
     "funder_report_xlsx":        Row(403,    403,    200,    200,     403,    200,    LOGIN),
+    # Directors' and coordinators' figures
+    "dashboard_all":             Row(403,    403,    200,    200,     403,    200,    LOGIN),
+    "dashboard_site":            Row(403,    403,    200,    200,     403,    200,    LOGIN),
     # The administration pages (the rest: tests/test_admin_scoping.py)
     "admin:index":               Row(ADMIN_GATE, ADMIN_GATE, 200, 200, ADMIN_GATE, 200, ADMIN_GATE),
 }

@@ -73,9 +73,9 @@ def test_home_lists_the_sites_the_user_may_see(client, make_user, site_a, site_b
     assert site_b.name not in html
 
 
-def test_placeholder_homes_say_the_feature_is_in_progress(client, make_user):
+def test_director_home_links_to_the_dashboard(client, make_user):
     _log_in(client, make_user(Role.DIRECTOR))
-    assert 'data-testid="in-progress"' in client.get("/").content.decode()
+    assert 'data-testid="dashboard-all-link"' in client.get("/").content.decode()
 
 
 def test_superuser_must_set_up_two_step_login_then_lands_in_the_admin(client):

@@ -35,7 +35,7 @@ def test_every_link_on_the_coordinators_home_opens(client, make_user):
     html = client.get("/").content.decode()
     links = html.split('data-testid="coordinator-links"')[1].split("</div>")[0]
     hrefs = [part.split('"')[0].replace("&amp;", "&") for part in links.split('href="')[1:]]
-    assert len(hrefs) == 7
+    assert len(hrefs) == 8
     for href in hrefs:
         response = client.get(href)
         assert response.status_code == 200, href
