@@ -7,34 +7,17 @@ from django.db import connection
 
 from attendance import tallies
 from attendance.models import AttendanceDay, ChildAttendanceMonth, Mark, Register
+from tests.assertions import attendance_tallies
 from tests.attendance.helpers import posted_no_session, posted_register, register_url
 from tests.factories import MarkFactory, RegisterFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def snapshot() -> tuple[set, set]:
-    days = set(
-        AttendanceDay.objects.values_list("site_id", "date", "sessions", "marked", "attended")
-    )
-    months = set(
-        ChildAttendanceMonth.objects.values_list(
-            "child_id",
-            "site_id",
-            "month",
-            "marked",
-            "attended",
-            "last_marked_on",
-            "last_attended_on",
-        )
-    )
-    return days, months
-
-
 def assert_tallies_match_the_marks():
-    kept = snapshot()
+    kept = attendance_tallies()
     tallies.rebuild(connection)
-    assert kept == snapshot()
+    assert kept == attendance_tallies()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from django.db.models import Count, Q
 from attendance import tallies
 from attendance.models import (
     AttendanceDay,
-    ChildAttendanceMonth,
     Mark,
     MarkStatus,
     Register,
@@ -26,6 +25,7 @@ from inocenti import demo_bench
 from inocenti.database import EmbeddedDatabaseUnavailable, drop_embedded, embedded_database_name
 from programs.audit import event_models
 from programs.models import Enrollment, Group
+from tests.assertions import attendance_tallies
 from tests.factories import ChildFactory
 from tests.subprocesses import run_python
 
@@ -171,28 +171,10 @@ def test_every_status_of_mark_occurs(bench):
     assert statuses == set(MarkStatus.values)
 
 
-def _tallies() -> tuple[set, set]:
-    days = set(
-        AttendanceDay.objects.values_list("site_id", "date", "sessions", "marked", "attended")
-    )
-    months = set(
-        ChildAttendanceMonth.objects.values_list(
-            "child_id",
-            "site_id",
-            "month",
-            "marked",
-            "attended",
-            "last_marked_on",
-            "last_attended_on",
-        )
-    )
-    return days, months
-
-
 def test_the_tallies_equal_a_rebuild_from_the_marks(bench):
-    loaded = _tallies()
+    loaded = attendance_tallies()
     tallies.rebuild()
-    assert _tallies() == loaded
+    assert attendance_tallies() == loaded
     assert AttendanceDay.objects.aggregate(n=Count("pk", filter=Q(marked__gt=0)))["n"] > 0
     assert sum(row[3] for row in loaded[0]) == Mark.objects.count()
 
@@ -200,9 +182,9 @@ def test_the_tallies_equal_a_rebuild_from_the_marks(bench):
 def test_the_tally_triggers_are_on_again_after_the_load(bench):
     mark = Mark.objects.filter(status=MarkStatus.PRESENT).select_related("register").first()
     Mark.objects.filter(pk=mark.pk).update(status=MarkStatus.ABSENT)
-    corrected = _tallies()
+    corrected = attendance_tallies()
     tallies.rebuild()
-    assert _tallies() == corrected
+    assert attendance_tallies() == corrected
 
 
 def test_cnps_are_few_valid_and_unique(bench):

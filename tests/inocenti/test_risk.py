@@ -8,7 +8,13 @@ from django.utils import translation
 
 from attendance.models import Register
 from inocenti.models import RiskThresholds
-from inocenti.risk import RiskCategory, RiskLevel, assess_children, enrolled_children
+from inocenti.risk import (
+    RiskCategory,
+    RiskLevel,
+    assess_children,
+    enrolled_children,
+    risk_level_counts,
+)
 from tests.factories import (
     ChildFactory,
     EnrollmentFactory,
@@ -432,3 +438,14 @@ def test_assessing_many_children_takes_as_many_queries_as_one(
     with django_assert_max_num_queries(9):
         seven = assess_children(enrolled_children(sites=[group.site], as_of=AS_OF), as_of=AS_OF)
     assert (len(one), len(seven)) == (1, 7)
+
+
+def test_the_dashboards_counts_are_kept_until_the_thresholds_are_changed(child, group):
+    sessions(child, group, "P" * 20 + "AA")
+    assert risk_level_counts(sites=[group.site], as_of=AS_OF)["at_risk"] == 0
+    # Written behind the admin's back (no new "updated at"): the kept counts stay.
+    RiskThresholds.objects.filter(pk=1).update(consecutive_absences=2)
+    assert risk_level_counts(sites=[group.site], as_of=AS_OF)["at_risk"] == 0
+    # Saved as the admin saves it: counted again at once.
+    RiskThresholds.current().save()
+    assert risk_level_counts(sites=[group.site], as_of=AS_OF)["at_risk"] == 1
