@@ -59,10 +59,12 @@ def children_at_risk(request: HttpRequest, site_id: int) -> HttpResponse:
     counts = level_counts(assessed)
     flagged = [risk for risk in assessed if risk.level.rank >= shown_from.rank]
     page = Paginator(flagged, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The site's children with open tasks (at most its children; one query even
+    # when the page is empty).
     open_tasks = {
         row["child_id"]: row
         for row in FollowUp.objects.open()
-        .filter(child_id__in=[risk.child.pk for risk in page.object_list])
+        .filter(child__site=site)
         .values("child_id")
         .annotate(count=Count("pk"), due=Min("due_on"))
     }
