@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.db import connection, models
@@ -544,14 +545,20 @@ def enrolled_children(*, sites, as_of: datetime.date):
 
 
 def assess_children(
-    children, *, as_of: datetime.date, thresholds: RiskThresholds | None = None
+    children,
+    *,
+    as_of: datetime.date,
+    thresholds: RiskThresholds | None = None,
+    among: QuerySet | None = None,
 ) -> list[ChildRisk]:
     """Each child's level and reasons on ``as_of``, highest level first, then by
-    the number of reasons, then by name."""
+    the number of reasons, then by name. ``among``: the same children as a
+    QuerySet of ids, when ``children`` is not a QuerySet itself."""
     t = thresholds or RiskThresholds.current()
     # Thousands of ids written into three queries cost more to send and parse
     # than the queries take: given a QuerySet, they read it as a subquery.
-    among = children.values("pk") if isinstance(children, QuerySet) else None
+    if among is None and isinstance(children, QuerySet):
+        among = children.values("pk")
     children = list(children)
     ids = [child.pk for child in children]
     if not ids:
@@ -604,12 +611,33 @@ def risk_level_counts(*, sites, as_of: datetime.date) -> dict[str, int]:
     digest = hashlib.sha256(key.encode()).hexdigest()
     return cache.get_or_set(
         f"inocenti:risk-levels:{digest}",
-        lambda: level_counts(
-            assess_children(
-                enrolled_children(sites=site_ids, as_of=as_of),
-                as_of=as_of,
-                thresholds=thresholds,
-            )
-        ),
+        lambda: _count_levels(site_ids, as_of, thresholds),
         RISK_COUNTS_SECONDS,
+    )
+
+
+class _Counted:
+    """What the indicators read of a child, without a model instance: counting
+    thousands of children, building Child and Family objects took a fifth of the time."""
+
+    __slots__ = ("family", "family_id", "family_name", "given_names", "grade", "pk", "site_id")
+
+    def __init__(self, pk, site_id, grade, family_id, risk_factors, family_name, given_names):
+        self.pk, self.site_id, self.grade, self.family_id = pk, site_id, grade, family_id
+        self.family = SimpleNamespace(risk_factors=risk_factors or [])
+        self.family_name, self.given_names = family_name, given_names
+
+
+def _count_levels(site_ids, as_of, thresholds) -> dict[str, int]:
+    children = enrolled_children(sites=site_ids, as_of=as_of)
+    rows = children.values_list(
+        "pk", "site_id", "grade", "family_id", "family__risk_factors", "family_name", "given_names"
+    )
+    return level_counts(
+        assess_children(
+            [_Counted(*row) for row in rows],
+            as_of=as_of,
+            thresholds=thresholds,
+            among=children.values("pk"),
+        )
     )
