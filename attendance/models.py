@@ -153,6 +153,15 @@ class Register(CreatedByModel):
         ]
         # Dashboards and the early warning read all sites' registers of some days.
         indexes = [models.Index(fields=["date"], name="register_date")]
+        # A register's day and group name its marks' tallies; a register is taken
+        # again, never moved (the tallies of its marks would stay behind).
+        triggers = [
+            pgtrigger.Protect(
+                name="day_and_group_fixed",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("date", "group"),
+            )
+        ]
         permissions = [
             ("take_register_any_day", _("Can take or correct registers of any past day")),
             ("oversee_registers", _("Can see which registers are not taken")),
@@ -180,11 +189,22 @@ def _first_name(user) -> str:
 
 
 # Each tally trigger hands the (register, child) pairs it saw to one SQL
-# function, created by migration 0005 (``attendance.tallies`` explains it).
-TALLY_FUNC = (
-    "PERFORM attendance_refresh_tallies("
-    "ARRAY(SELECT register_id FROM changed), ARRAY(SELECT child_id FROM changed)); "
-    "RETURN NULL;"
+# function (created by migrations 0004 and 0007; ``attendance.tallies``
+# explains it), both arrays built in one pass so that they pair up.
+def _tally_func(rows: str) -> str:
+    # ``rows`` is one of the two constants below, never input.
+    return (
+        "PERFORM attendance_refresh_tallies(pairs.registers, pairs.children) FROM ("  # noqa: S608
+        "SELECT array_agg(register_id) AS registers, array_agg(child_id) AS children "
+        f"FROM {rows}) pairs; RETURN NULL;"
+    )
+
+
+TALLY_FUNC = _tally_func("changed")
+# An update may move a mark to another register or child: both sides count.
+TALLY_UPDATE_FUNC = _tally_func(
+    "(SELECT register_id, child_id FROM changed "
+    "UNION ALL SELECT register_id, child_id FROM was) both_sides"
 )
 
 
@@ -263,8 +283,8 @@ class Mark(models.Model):
                 level=pgtrigger.Statement,
                 when=pgtrigger.After,
                 operation=pgtrigger.Update,
-                referencing=pgtrigger.Referencing(new="changed"),
-                func=TALLY_FUNC,
+                referencing=pgtrigger.Referencing(old="was", new="changed"),
+                func=TALLY_UPDATE_FUNC,
             ),
             pgtrigger.Trigger(
                 name="tally_delete",

@@ -23,6 +23,8 @@ from __future__ import annotations
 from django.db import connection
 
 ATTENDED = "('present', 'late')"
+# The first key of the advisory locks the refresh takes per site.
+LOCK_NAMESPACE = 7351
 
 # The site-days and child-months a statement's (register, child) pairs touch.
 # Django deletes a register's marks before the register itself, and the foreign
@@ -43,6 +45,17 @@ REFRESH_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION attendance_refresh_tallies(register_ids bigint[], child_ids bigint[])
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    -- Two registers of a site saved at once would each delete, recount and insert
+    -- the same site's rows; the second insert would break the unique key. One
+    -- save per site at a time (in site order, so none waits for the other in a
+    -- circle); each statement below then sees the other's committed marks.
+    PERFORM pg_advisory_xact_lock({LOCK_NAMESPACE}, sites.site_id::int)
+    FROM (
+        SELECT DISTINCT g.site_id FROM attendance_register r
+        JOIN programs_group g ON g.id = r.group_id
+        WHERE r.id = ANY(register_ids) ORDER BY g.site_id
+    ) sites;
+
     DELETE FROM attendance_attendanceday t
     USING ({_DAYS}) d WHERE t.site_id = d.site_id AND t.date = d.date;
     INSERT INTO attendance_attendanceday (site_id, date, sessions, marked, attended)
@@ -57,16 +70,18 @@ BEGIN
     DELETE FROM attendance_childattendancemonth t
     USING ({_MONTHS}) k
     WHERE t.child_id = k.child_id AND t.site_id = k.site_id AND t.month = k.month;
+    -- The month's registers of the site first (date index), then each child's
+    -- mark in them (unique index): not every mark of the child's ten years.
     INSERT INTO attendance_childattendancemonth
         (child_id, site_id, month, marked, attended, last_marked_on, last_attended_on)
     SELECT k.child_id, k.site_id, k.month, count(*),
            count(*) FILTER (WHERE m.status IN {ATTENDED}),
            max(r.date), max(r.date) FILTER (WHERE m.status IN {ATTENDED})
     FROM ({_MONTHS}) k
-    JOIN attendance_mark m ON m.child_id = k.child_id
-    JOIN attendance_register r ON r.id = m.register_id
+    JOIN programs_group g ON g.site_id = k.site_id
+    JOIN attendance_register r ON r.group_id = g.id
         AND r.date >= k.month AND r.date < (k.month + interval '1 month')
-    JOIN programs_group g ON g.id = r.group_id AND g.site_id = k.site_id
+    JOIN attendance_mark m ON m.register_id = r.id AND m.child_id = k.child_id
     GROUP BY k.child_id, k.site_id, k.month;
 END;
 $$;

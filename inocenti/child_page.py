@@ -82,9 +82,16 @@ def child_story(user, child: Child, *, today: datetime.date) -> ChildStory:
         )
     if user.has_perm("attendance.view_mark"):
         _attendance(story, child, today)
+    # Enrolled today at the site that follows the child, as on the site's list
+    # (``inocenti.risk.enrolled_children``).
     if user.has_perm("inocenti.view_children_at_risk") and (
         story.enrollments is not None
-        and any(e.started_on <= today and e.ended_on is None for e in story.enrollments)
+        and any(
+            e.site_id == child.site_id
+            and e.started_on <= today
+            and (e.ended_on is None or e.ended_on >= today)
+            for e in story.enrollments
+        )
     ):
         (story.risk,) = assess_children([child], as_of=today)
     if user.has_perm("children.view_schoolresult"):

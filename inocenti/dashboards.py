@@ -68,6 +68,10 @@ def default_period(today: datetime.date, current: SchoolYear | None) -> Period:
     )
 
 
+# The programs began in 2008; a year past 2100 is a typing slip.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def _add_years(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year + years)
@@ -88,6 +92,9 @@ def parse_period(
         first = datetime.date.fromisoformat(raw_first) if raw_first else default.first
         last = datetime.date.fromisoformat(raw_last) if raw_last else default.last
     except ValueError:
+        return default, [_("The dates of the period are not valid dates (YYYY-MM-DD).")]
+    if first.year < FIRST_YEAR or last.year > LAST_YEAR:
+        # A typing slip (year 9999), and dates whose arithmetic would overflow.
         return default, [_("The dates of the period are not valid dates (YYYY-MM-DD).")]
     if last < first:
         return default, [_("The end of the period is before its start.")]
@@ -313,7 +320,9 @@ _SITE = "CASE WHEN GROUPING({column}) = 0 THEN {column} END"
 
 def _enrollments(figures: dict, params: dict) -> None:
     """Children enrolled at some time in the period, and those whose first
-    enrollment at the site began in it (a move to another group is not new)."""
+    enrollment at the site began in it (a move to another group is not new).
+    On the total's row, new means new to the foundation: a child who moved
+    from one of its sites to another is new at the second site only."""
     site = _SITE.format(column="e.site_id")
     sql = f"""
         SELECT {site}, count(DISTINCT e.child_id),
@@ -321,15 +330,20 @@ def _enrollments(figures: dict, params: dict) -> None:
                    WHERE e.started_on >= %(first)s AND NOT EXISTS (
                        SELECT 1 FROM programs_enrollment earlier
                        WHERE earlier.child_id = e.child_id AND earlier.site_id = e.site_id
+                         AND earlier.started_on < e.started_on)),
+               count(DISTINCT e.child_id) FILTER (
+                   WHERE e.started_on >= %(first)s AND NOT EXISTS (
+                       SELECT 1 FROM programs_enrollment earlier
+                       WHERE earlier.child_id = e.child_id
                          AND earlier.started_on < e.started_on))
         FROM programs_enrollment e
         WHERE e.site_id = ANY(%(sites)s) AND e.started_on <= %(last)s
           AND (e.ended_on IS NULL OR e.ended_on >= %(first)s)
         GROUP BY GROUPING SETS ((e.site_id), ())
     """  # noqa: S608 (built from this module's constants)
-    for site_id, active, new in _rows(sql, params):
+    for site_id, active, new_at_site, new_to_foundation in _rows(sql, params):
         figures[site_id].active_children = active
-        figures[site_id].new_enrollments = new
+        figures[site_id].new_enrollments = new_at_site if site_id else new_to_foundation
 
 
 def _exits(figures: dict, params: dict) -> None:

@@ -44,7 +44,9 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -61,7 +63,7 @@ from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from attendance.models import AttendanceDay, ChildAttendanceMonth, Mark
+from attendance.models import AttendanceDay, ChildAttendanceMonth, Mark, MarkStatus
 from children.models import (
     Child,
     CommunityActivity,
@@ -100,6 +102,9 @@ SERVICES: list[tuple[str, Promise]] = [
 ]
 OTHER_EXITS = (EnrollmentStatus.MOVED, EnrollmentStatus.WITHDRAWN, EnrollmentStatus.TRANSFERRED)
 PERCENT = Decimal("0.1")
+# The summer between a group's last day and next year's first: a move followed
+# by an enrollment within this many days is no exit.
+MOVE_GAP_DAYS = 31
 CENTS = Decimal("0.01")
 
 
@@ -379,7 +384,9 @@ def _services(scope: _Scope, *, other=None) -> dict[str, list[QuerySet]]:
         )
         attended = [
             Mark.objects.held().filter(
-                _dated("register__date", firsts, lasts), **at("register__group__site")
+                _dated("register__date", firsts, lasts),
+                status__in=MarkStatus.attended(),
+                **at("register__group__site"),
             )
         ]
     counselled = CounselingSession.children.through.objects
@@ -416,12 +423,15 @@ def _services(scope: _Scope, *, other=None) -> dict[str, list[QuerySet]]:
 
 
 def _attended(scope: _Scope) -> list[QuerySet]:
-    """Who was marked at a held session: the months wholly inside the window from
+    """Who came to a held session (present or late; a child only ever marked
+    absent did not): the months wholly inside the window from
     the children's monthly tally (``ChildAttendanceMonth``, kept from the marks
     by triggers: a few rows per child instead of a mark per session), the days
     of the months cut by the window from the marks themselves."""
     first, last = scope.first, scope.last
-    marks = Mark.objects.held().filter(register__group__site__in=scope.site_ids)
+    marks = Mark.objects.held().filter(
+        register__group__site__in=scope.site_ids, status__in=MarkStatus.attended()
+    )
     whole_from = first if first.day == 1 else _next_month(first)
     day_after = last + datetime.timedelta(days=1)
     whole_until = day_after.replace(day=1)  # exclusive
@@ -432,7 +442,7 @@ def _attended(scope: _Scope) -> list[QuerySet]:
     )
     return [
         ChildAttendanceMonth.objects.filter(
-            site__in=scope.site_ids, month__gte=whole_from, month__lt=whole_until
+            site__in=scope.site_ids, month__gte=whole_from, month__lt=whole_until, attended__gt=0
         ),
         marks.filter(edges),
     ]
@@ -598,19 +608,29 @@ def _retention(scope: _Scope) -> Retention:
     enrolled_at_end = enrollments.filter(child=child, started_on__lte=scope.last).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gt=scope.last)
     )
-    latest_exit = (
-        enrollments.filter(child=child, ended_on__range=(scope.first, scope.last))
-        .order_by("-ended_on", "-pk")
-        .values("status")[:1]
+    exits = enrollments.filter(child=child, ended_on__range=(scope.first, scope.last)).order_by(
+        "-ended_on", "-pk"
+    )
+    latest_exit = exits.values("status")[:1]
+    # A move continues in an enrollment opening within MOVE_GAP_DAYS of it (the
+    # next school year's group); a child back a year later had left.
+    next_group = enrollments.filter(
+        child=child,
+        started_on__gt=scope.last,
+        started_on__lte=ExpressionWrapper(
+            OuterRef("latest_exit_on") + datetime.timedelta(days=MOVE_GAP_DAYS),
+            output_field=DateField(),
+        ),
     )
     moved_on = Q(latest_exit=EnrollmentStatus.MOVED, continues=True)
     left = Q(enrolled_at_end=False) & ~moved_on
     totals = (
         Child.objects.filter(pk__in=at_start.values("child_id"))
+        .annotate(latest_exit_on=Subquery(exits.values("ended_on")[:1]))
         .annotate(
             enrolled_at_end=Exists(enrolled_at_end),
             latest_exit=Subquery(latest_exit),
-            continues=Exists(enrollments.filter(child=child, started_on__gt=scope.last)),
+            continues=Exists(next_group),
         )
         .aggregate(
             enrolled_at_start=Count("pk"),

@@ -100,6 +100,18 @@ def _heading(report: FunderReport) -> list[list[str]]:
     ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula; names
+# typed by users (projects, sites, funders) must stay text (OWASP's advice).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """``value``, and a text that a spreadsheet would run as a formula quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _text(cell: Cell) -> str:
     if cell.value is None:
         return ""
@@ -107,7 +119,7 @@ def _text(cell: Cell) -> str:
         return formats.number_format(cell.value, decimal_pos=2)
     if cell.kind == RATE:
         return formats.number_format(cell.value, decimal_pos=1)
-    return str(cell.value)
+    return _inert(str(cell.value))
 
 
 @require_GET
@@ -119,13 +131,13 @@ def funder_report_csv(request, pk: int):
     # CSV columns on ";", and opens a comma-separated file as one column. The
     # decimals follow the page's language, as Excel expects them.
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerows(_heading(report))
+    writer.writerows([_inert(str(label)), _inert(str(value))] for label, value in _heading(report))
     for section in report.sections():
         writer.writerow([])
         writer.writerow([section.title])
         writer.writerow(section.columns)
         for row in section.rows:
-            writer.writerow([row.label, *(_text(cell) for cell in row.cells)])
+            writer.writerow([_inert(row.label), *(_text(cell) for cell in row.cells)])
         if section.note:
             writer.writerow([section.note])
     # The byte order mark makes Excel on Windows read the file as UTF-8.
@@ -171,6 +183,12 @@ def funder_report_xlsx(request, pk: int):
     sheet.column_dimensions["A"].width = 55
     for letter in "BCD":
         sheet.column_dimensions[letter].width = 22
+    # openpyxl makes a formula of any text starting with "="; names typed by
+    # users stay text.
+    for cells in sheet.iter_rows():
+        for target in cells:
+            if target.data_type == "f":
+                target.data_type = "s"
     out = io.BytesIO()
     workbook.save(out)
     return _download(out.getvalue(), XLSX_TYPE, _filename(report, "xlsx"))

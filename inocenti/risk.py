@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ from programs.models import Enrollment, SchoolYear
 from programs.search import fold
 
 PRIMARY_LAST_GRADE = 4
+# Every 20 unexcused hours in a school year lower the conduct grade by a point.
+CONDUCT_POINT_HOURS = 20
 # Moving from grade IV to V and from VIII to IX: the year before and the year after.
 TRANSITION_GRADES = frozenset({4, 5, 8, 9})
 
@@ -152,8 +155,10 @@ class Results:
     left_school: bool = False
 
 
-def _percent(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
+def _percent(part: int, whole: int) -> float:
+    """The exact share, compared with the thresholds as it is: 59.5 % is below
+    60 %. (Shown rounded down, so that the number read agrees with the level.)"""
+    return 100 * part / whole if whole else 0.0
 
 
 @functools.lru_cache(maxsize=256)
@@ -184,8 +189,8 @@ NO_ATTENDANCE_RUN = ngettext_lazy(
 )
 ABSENCE_RUN = ngettext_lazy("%(count)s absence in a row", "%(count)s absences in a row", "count")
 UNEXCUSED_HOURS = ngettext_lazy(
-    "%(hours)s unexcused hours at school this year: the conduct grade drops by %(points)s point",
-    "%(hours)s unexcused hours at school this year: the conduct grade drops by %(points)s points",
+    "Unexcused hours at school this year: %(hours)s; the conduct grade drops by %(points)s point",
+    "Unexcused hours at school this year: %(hours)s; the conduct grade drops by %(points)s points",
     "points",
 )
 FAILED_SUBJECTS = ngettext_lazy("%(count)s failed subject", "%(count)s failed subjects", "count")
@@ -209,7 +214,7 @@ def _rate_reasons(t: RiskThresholds, marked: int, attended: int, when) -> list[R
     message = _(
         "Came to %(rate)s%% of the program's sessions %(when)s (%(attended)s of %(marked)s)"
     )
-    params = {"rate": rate, "when": when, "attended": attended, "marked": marked}
+    params = {"rate": math.floor(rate), "when": when, "attended": attended, "marked": marked}
     return [Reason(RiskCategory.ABSENCES, level, message, params)]
 
 
@@ -236,8 +241,22 @@ def school_reasons(t: RiskThresholds, school: SchoolAttendance) -> list[Reason]:
     unexcused = school.unexcused_hours
     if unexcused >= t.unexcused_hours_at_risk:
         level = RiskLevel.HIGH if unexcused >= t.unexcused_hours_high_risk else RiskLevel.AT_RISK
-        params = {"hours": unexcused, "points": unexcused // 20}
-        reasons.append(Reason(RiskCategory.ABSENCES, level, UNEXCUSED_HOURS, params))
+        points = unexcused // CONDUCT_POINT_HOURS
+        if points:
+            reason = Reason(
+                RiskCategory.ABSENCES,
+                level,
+                UNEXCUSED_HOURS,
+                {"hours": unexcused, "points": points},
+            )
+        else:  # a threshold set below 20 hours: the conduct grade is still whole
+            reason = Reason(
+                RiskCategory.ABSENCES,
+                level,
+                _("Unexcused hours at school this year: %(hours)s"),
+                {"hours": unexcused},
+            )
+        reasons.append(reason)
     if school.class_hours:
         unexcused_share = _percent(unexcused, school.class_hours)
         if unexcused_share >= t.unexcused_share_at_risk:
@@ -246,7 +265,7 @@ def school_reasons(t: RiskThresholds, school: SchoolAttendance) -> list[Reason]:
                     RiskCategory.ABSENCES,
                     RiskLevel.AT_RISK,
                     _("%(share)s%% of class hours missed without excuse"),
-                    {"share": unexcused_share},
+                    {"share": math.floor(unexcused_share)},
                 )
             )
         share = _percent(unexcused + school.excused_hours, school.class_hours)
@@ -264,7 +283,7 @@ def school_reasons(t: RiskThresholds, school: SchoolAttendance) -> list[Reason]:
                     RiskCategory.ABSENCES,
                     level,
                     _("Missed %(share)s%% of school days: %(words)s"),
-                    {"share": share, "words": words},
+                    {"share": math.floor(share), "words": words},
                 )
             )
     return reasons
@@ -526,11 +545,15 @@ def _results(among, as_of) -> dict[int, Results]:
 
 
 def enrolled_children(*, sites, as_of: datetime.date):
-    """The children enrolled at ``sites`` on ``as_of`` (not anonymised), with
-    what the indicators read of them and no more (the dashboards read thousands)."""
+    """The children enrolled at ``sites`` on ``as_of`` and followed by one of them
+    (a child who moved to another site today belongs to that site's list, where
+    the team can open them), not anonymised; with what the indicators read of
+    them and no more (the dashboards read thousands)."""
     enrolled = Enrollment.objects.on(as_of).filter(site__in=sites)
     return (
-        Child.objects.filter(Q(pk__in=enrolled.values("child_id")), anonymised_on__isnull=True)
+        Child.objects.filter(
+            Q(pk__in=enrolled.values("child_id")), site__in=sites, anonymised_on__isnull=True
+        )
         .select_related("family")
         .only(
             "site_id",

@@ -99,7 +99,15 @@ def risk_follow_up(request: HttpRequest, site_id: int, child_id: int) -> HttpRes
     )
     today = timezone.localdate()
     back = redirect(_list_url(site, request.POST))
-    risks = assess_children([child], as_of=today)
+    if FollowUp.objects.open().filter(child=child).exists():
+        # A second click, or a colleague's: one open task is enough.
+        messages.info(
+            request,
+            _("%(child)s already has an open follow-up task.") % {"child": child.full_name},
+        )
+        return back
+    enrolled = enrolled_children(sites=[site], as_of=today).filter(pk=child.pk)
+    risks = assess_children(enrolled, as_of=today)
     if not risks or risks[0].level == RiskLevel.NONE:
         messages.info(request, _("%(child)s is no longer flagged.") % {"child": child.full_name})
         return back

@@ -1,15 +1,19 @@
 """The attendance tallies stay equal to the marks, whatever writes them."""
 
 import datetime
+import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection, transaction
 
 from attendance import tallies
 from attendance.models import AttendanceDay, ChildAttendanceMonth, Mark, Register
+from attendance.roster import MarkEntry, RegisterEntry
+from attendance.services import Submission, register_save
 from tests.assertions import attendance_tallies
 from tests.attendance.helpers import posted_no_session, posted_register, register_url
-from tests.factories import MarkFactory, RegisterFactory
+from tests.factories import GroupFactory, MarkFactory, RegisterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +101,66 @@ def test_bulk_writes_and_deletes_keep_the_tallies(group, three, today):
     assert_tallies_match_the_marks()
     assert not ChildAttendanceMonth.objects.filter(child=three[0]).exists()
     assert Register.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_groups_of_a_site_saved_at_once_both_count(group, social_worker, enrol, today):
+    """The second save reaches the site's tally while the first is not committed:
+    it waits for it, then counts both groups (it used to break the unique key)."""
+    other = GroupFactory(site=group.site, school_year=group.school_year, meeting_days=[1, 2, 3])
+    other.staff.add(social_worker)
+    first_kid, second_kid = enrol(group)[0], enrol(other)[0]
+    first_saved, results = threading.Event(), []
+
+    def save(on_group, kid, *, hold: bool):
+        try:
+            with transaction.atomic():
+                register_save(
+                    group=on_group,
+                    day=today,
+                    user=social_worker,
+                    submission=Submission(
+                        register=RegisterEntry(("homework",)),
+                        register_was="",
+                        marks={kid.pk: MarkEntry("present")},
+                        was={kid.pk: ""},
+                    ),
+                )
+                if hold:
+                    first_saved.set()
+                    time.sleep(1)  # the other save reaches the tallies meanwhile
+            results.append("saved")
+        except Exception as error:  # the test reports any failure
+            results.append(repr(error))
+        finally:
+            first_saved.set()
+            connection.close()
+
+    first = threading.Thread(target=save, args=(group, first_kid), kwargs={"hold": True})
+    first.start()
+    first_saved.wait(timeout=30)
+    second = threading.Thread(target=save, args=(other, second_kid), kwargs={"hold": False})
+    second.start()
+    for thread in (first, second):
+        thread.join(timeout=30)
+    assert results == ["saved", "saved"]
+    day = AttendanceDay.objects.get(site=group.site, date=today)
+    assert (day.sessions, day.marked, day.attended) == (2, 2, 2)
+    assert_tallies_match_the_marks()
+
+
+def test_a_mark_moved_to_another_register_leaves_no_tally_behind(group, three, today):
+    before = RegisterFactory(group=group, date=today - datetime.timedelta(days=40))
+    after = RegisterFactory(group=group, date=today)
+    MarkFactory(register=before, child=three[0])
+    Mark.objects.filter(register=before).update(register=after)
+    assert_tallies_match_the_marks()
+    assert not AttendanceDay.objects.filter(date=before.date).exists()
+
+
+def test_a_registers_day_and_group_cannot_change(group, today):
+    register = RegisterFactory(group=group, date=today - datetime.timedelta(days=1))
+    with pytest.raises(ProgrammingError, match="day_and_group_fixed"), transaction.atomic():
+        Register.objects.filter(pk=register.pk).update(date=today)
+    register.note = "Corectat."
+    register.save()  # any other field may change

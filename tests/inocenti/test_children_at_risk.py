@@ -273,3 +273,12 @@ def test_the_next_page_keeps_the_level_shown(client, make_user, site_a, year, mo
     assert "?level=at_risk&amp;page=2" in page
     second = client.get(url(site_a, level="at_risk", page=2))
     assert len(second.context["rows"]) == 1
+
+
+def test_a_second_click_adds_no_second_follow_up(client, make_user, site_a, year):
+    child = failing(site_a, year)
+    client.force_login(make_user(Role.SOCIAL_WORKER))
+    add = reverse("risk_follow_up", kwargs={"site_id": site_a.pk, "child_id": child.pk})
+    client.post(add)
+    client.post(add)
+    assert FollowUp.objects.filter(child=child).count() == 1

@@ -95,6 +95,18 @@ def test_a_first_enrollment_in_the_period_is_new_but_a_move_or_a_return_is_not(s
     assert dashboard.total.active_children == 4
 
 
+def test_a_child_moving_between_sites_is_new_at_the_second_site_not_to_the_foundation(
+    site_a, site_b, year, group
+):
+    there = GroupFactory(site=site_b, school_year=year)
+    child = enrol(group, started_on=D(2023, 9, 15), ended_on=D(2024, 9, 30), status="transferred")
+    enrol(there, started_on=D(2024, 10, 1), child=child)
+    dashboard = figures([site_a, site_b])
+    by_site = {figure.site.pk: figure.new_enrollments for figure in dashboard.by_site}
+    assert by_site == {site_a.pk: 0, site_b.pk: 1}
+    assert dashboard.total.new_enrollments == 0
+
+
 def test_exits_are_counted_by_reason_and_a_move_is_not_an_exit(site_a, group):
     enrol(group, started_on=FIRST, ended_on=D(2024, 12, 1), status="dropped_out")
     enrol(group, started_on=FIRST, ended_on=LAST, status="completed")
@@ -343,6 +355,8 @@ TOO_LONG = "A period can be at most %(years)s years long."
         ({"from": "ieri", "to": ""}, INVALID),
         ({"from": "2025-10-01", "to": "2025-09-30"}, BACKWARDS),
         ({"from": "2015-09-01", "to": "2020-09-01"}, TOO_LONG),
+        ({"from": "9999-12-01", "to": "9999-12-31"}, INVALID),
+        ({"from": "0001-01-01", "to": "0001-02-01"}, INVALID),
     ],
 )
 def test_a_bad_period_shows_a_message_in_romanian_and_the_default_period(client, query, message):

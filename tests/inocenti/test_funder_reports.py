@@ -151,7 +151,7 @@ def test_services_outside_the_window_or_the_sites_do_not_count(project, site_a, 
         (datetime.date(2025, 11, 1), datetime.date(2025, 11, 1), set()),
     ],
 )
-def test_children_marked_count_on_whole_and_cut_months_alike(
+def test_children_who_came_count_on_whole_and_cut_months_alike(
     project, site_a, group, first, last, reached
 ):
     days = {
@@ -162,7 +162,7 @@ def test_children_marked_count_on_whole_and_cut_months_alike(
     }
     children = {name: child_at(site_a) for name in days}
     for name, day in days.items():
-        mark(children[name], group, day=day, status="absent")
+        mark(children[name], group, day=day, status="late")
 
     result = report(project, first=first, last=last).reach
 
@@ -815,3 +815,62 @@ def test_no_flag_without_children_in_common(client, coordinator, project, group)
     html = client.get(reverse("funder_report", args=[project.pk])).content.decode()
 
     assert 'data-testid="overlap-flag"' not in html
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (datetime.date(2025, 10, 1), datetime.date(2025, 11, 30)),  # whole months: the tally
+        (datetime.date(2025, 10, 2), datetime.date(2025, 11, 29)),  # cut months: the marks
+    ],
+)
+def test_a_child_only_ever_marked_absent_did_not_come_to_a_session(
+    project, site_a, group, first, last
+):
+    child = child_at(site_a)
+    mark(child, group, day=datetime.date(2025, 10, 15), status="absent")
+    mark(child, group, day=datetime.date(2025, 11, 14), status="excused")
+
+    result = report(project, first=first, last=last).reach
+
+    assert result.by_service["attended"] == 0
+    assert result.total == 0
+
+
+def test_a_child_back_years_after_a_move_had_left(project, site_a, group):
+    child = child_at(site_a)
+    EnrollmentFactory(
+        child=child,
+        group=group,
+        started_on=datetime.date(2025, 6, 1),
+        ended_on=datetime.date(2025, 11, 1),
+        status="moved",
+    )
+    EnrollmentFactory(
+        child=child, group=GroupFactory(site=site_a), started_on=datetime.date(2028, 9, 15)
+    )
+
+    retention = report(project).retention
+
+    assert (retention.enrolled_at_start, retention.still_enrolled) == (1, 0)
+    assert retention.other_exits == 1
+
+
+def test_names_a_spreadsheet_would_run_as_formulas_stay_text(client, coordinator, site_a):
+    site_a.name = '=HYPERLINK("http://exemplu.invalid","x")'
+    site_a.save()
+    project = FundedProjectFactory(
+        name="=1+2", reference="+40 721", sites=[site_a], starts_on=START, ends_on=END
+    )
+    client.force_login(coordinator)
+
+    csv_text = client.get(reverse("funder_report_csv", args=[project.pk])).content.decode()
+    cells = [cell for line in csv_text.splitlines() for cell in line.split(";")]
+    assert "'=1+2" in cells and "'+40 721" in cells
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "@"))]
+
+    xlsx = client.get(reverse("funder_report_xlsx", args=[project.pk])).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    values = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in values if cell.data_type == "f"]
+    assert "=1+2" in [cell.value for cell in values]
