@@ -138,12 +138,12 @@ class ChildAttendance:
 def child_attendance(child, *, today: datetime.date, since=None) -> ChildAttendance:
     """One child's figures for this school year and the last 30 days, in two
     queries; ``since`` fetches marks further back too (for a calendar)."""
-    year = SchoolYear.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+    year = SchoolYear.objects.containing(today)
     # Without a school year recorded for today, the Romanian one: from 1 September.
     year_start = (
         year.starts_on
         if year
-        else SchoolYear.for_start_year(today.year if today.month >= 9 else today.year - 1).starts_on
+        else SchoolYear.for_start_year(SchoolYear.start_year_of(today)).starts_on
     )
     counted_since = min(year_start, today - datetime.timedelta(days=RECENT_DAYS - 1))
     first = min(counted_since, since) if since else counted_since

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from inocenti.dashboards import EXIT_STATUSES, RISK_LEVELS, Dashboard, Figures
+from inocenti.dashboards import EXIT_STATUSES, Dashboard, Figures
 from inocenti.risk import RiskLevel
 from programs.models import EnrollmentStatus
 
@@ -454,7 +454,7 @@ def _risk(dashboard: Dashboard) -> Panel:
     caption = _("Children by risk level on %(day)s") % {
         "day": formats.date_format(dashboard.as_of, "SHORT_DATE_FORMAT")
     }
-    levels = list(RISK_LEVELS)
+    levels = RiskLevel.values
     chart = bar_rows_chart(
         caption,
         [labels[level] for level in levels],

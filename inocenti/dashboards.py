@@ -21,10 +21,10 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attendance.summary import add_months
 from inocenti.risk import RiskLevel, risk_level_counts
 from programs.models import EnrollmentStatus, SchoolYear, Site
 
-RISK_LEVELS = tuple(RiskLevel.values)
 # Exits in the order the dashboard lists them; "moved" (to another group of the
 # same site) is not an exit.
 EXIT_STATUSES = (
@@ -42,11 +42,6 @@ QUICK_YEARS = 5
 # --- The period ---------------------------------------------------------------------
 
 
-def school_year_start(day: datetime.date) -> int:
-    """The year the school year containing ``day`` began (1 September)."""
-    return day.year if day.month >= 9 else day.year - 1
-
-
 def school_year_label(start_year: int) -> str:
     return f"{start_year}-{start_year + 1}"
 
@@ -62,7 +57,7 @@ def default_period(today: datetime.date, current: SchoolYear | None) -> Period:
     """The current school year, or 1 September–31 August around ``today``."""
     if current is not None:
         return Period(current.starts_on, current.ends_on, current.name)
-    start = school_year_start(today)
+    start = SchoolYear.start_year_of(today)
     return Period(
         datetime.date(start, 9, 1), datetime.date(start + 1, 8, 31), school_year_label(start)
     )
@@ -111,7 +106,7 @@ def quick_periods(today: datetime.date, years: Sequence[SchoolYear]) -> list[Per
     known = [Period(y.starts_on, y.ends_on, y.name) for y in years if y.starts_on <= today]
     if known:
         return known[:QUICK_YEARS]
-    start = school_year_start(today)
+    start = SchoolYear.start_year_of(today)
     return [
         Period(datetime.date(y, 9, 1), datetime.date(y + 1, 8, 31), school_year_label(y))
         for y in range(start, start - QUICK_YEARS, -1)
@@ -281,7 +276,7 @@ def site_dashboard(
             site.pk: _every(absences_by_site.get(site.pk, {}), _months(first, as_of), Absences)
             for site in sites
         },
-        risk_levels={level: int(risk.get(level, 0)) for level in RISK_LEVELS},
+        risk_levels={level: int(risk.get(level, 0)) for level in RiskLevel.values},
         history=history,
     )
 
@@ -299,7 +294,7 @@ def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     month, months = first.replace(day=1), []
     while month <= last:
         months.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
+        month = add_months(month, 1)
     return months
 
 
@@ -533,7 +528,7 @@ def _history(sites: list[Site]) -> list[History]:
         return []
     # Every series spans the same years, from the earliest start (a program's
     # recorded start counts even before its first enrollment) to the latest.
-    starts = [school_year_start(s.program_started_on) for s in sites if s.program_started_on]
+    starts = [SchoolYear.start_year_of(s.program_started_on) for s in sites if s.program_started_on]
     years = [year for series in counts.values() for year in series]
     span = range(min(years + starts), max(years) + 1)
     owners: list[Site | None] = list(sites) + ([None] if len(sites) > 1 else [])

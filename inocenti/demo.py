@@ -395,7 +395,7 @@ def project_specs(current_year: int) -> tuple[ProjectSpec, ...]:
 
 def school_year_of(day: Date) -> int:
     """The start year of the school year (1 September - 31 August) holding ``day``."""
-    return day.year if day.month >= 9 else day.year - 1
+    return SchoolYear.start_year_of(day)
 
 
 def first_school_day(year: int) -> Date:

@@ -58,6 +58,7 @@ from django.utils import timezone
 
 from attendance import tallies
 from attendance.models import Activity, Mark, NoSessionReason, Register, SchoolAbsence
+from attendance.summary import month_end
 from children.cnp import build_cnp
 from children.models import (
     Child,
@@ -1047,7 +1048,7 @@ class _Writer:
             for month in _school_months(year):
                 if month >= months_over:
                     break
-                month_last = _month_end(month)
+                month_last = month_end(month)
                 if s.started_on > month_last or (s.ended_on is not None and s.ended_on < month):
                     continue
                 if (s.kid, month) in seen:
@@ -1495,10 +1496,6 @@ _SUPPORT = (
 
 def _school_months(year: int) -> list[Date]:
     return [Date(year + (m < 9), m, 1) for m in (9, 10, 11, 12, 1, 2, 3, 4, 5, 6)]
-
-
-def _month_end(month: Date) -> Date:
-    return (month.replace(day=28) + 4 * DAY).replace(day=1) - DAY
 
 
 # A mark for each child enrolled in the group on a held register's day. ``u`` is

@@ -64,6 +64,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from attendance.models import AttendanceDay, ChildAttendanceMonth, Mark, MarkStatus
+from attendance.summary import add_months
 from children.models import (
     Child,
     CommunityActivity,
@@ -432,7 +433,7 @@ def _attended(scope: _Scope) -> list[QuerySet]:
     marks = Mark.objects.held().filter(
         register__group__site__in=scope.site_ids, status__in=MarkStatus.attended()
     )
-    whole_from = first if first.day == 1 else _next_month(first)
+    whole_from = first if first.day == 1 else add_months(first, 1)
     day_after = last + datetime.timedelta(days=1)
     whole_until = day_after.replace(day=1)  # exclusive
     if whole_from >= whole_until:
@@ -446,10 +447,6 @@ def _attended(scope: _Scope) -> list[QuerySet]:
         ),
         marks.filter(edges),
     ]
-
-
-def _next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
 def _in(sources: list[QuerySet]) -> Q:

@@ -421,13 +421,6 @@ GROUP BY child_id
 """
 
 
-def _school_year_start(as_of: datetime.date) -> datetime.date:
-    year = SchoolYear.objects.filter(starts_on__lte=as_of, ends_on__gte=as_of).first()
-    if year:
-        return year.starts_on
-    return SchoolYear.for_start_year(as_of.year if as_of.month >= 9 else as_of.year - 1).starts_on
-
-
 def _program_attendance(ids: list[int], among, as_of, year_start) -> dict[int, ProgramAttendance]:
     month_start = as_of.replace(day=1)
     recent_start = as_of - datetime.timedelta(days=RECENT_DAYS - 1)
@@ -587,7 +580,7 @@ def assess_children(
     if not ids:
         return []
     among = among if among is not None else ids
-    year_start = _school_year_start(as_of)
+    year_start = SchoolYear.starts_on_for(as_of)
     program = _program_attendance(ids, among, as_of, year_start)
     school = _school_attendance(children, among, as_of, year_start, t)
     results = _results(among, as_of)

@@ -335,6 +335,10 @@ class SchoolYearQuerySet(models.QuerySet):
     def current(self) -> SchoolYear | None:
         return self.filter(is_current=True).first()
 
+    def containing(self, day: datetime.date) -> SchoolYear | None:
+        """The recorded school year ``day`` falls in, if any."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day).first()
+
 
 class SchoolYear(CreatedByModel):
     """A Romanian school year, 1 September to 31 August; one is the current one."""
@@ -366,6 +370,18 @@ class SchoolYear(CreatedByModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def start_year_of(day: datetime.date) -> int:
+        """The year the Romanian school year holding ``day`` began (1 September)."""
+        return day.year if day.month >= 9 else day.year - 1
+
+    @classmethod
+    def starts_on_for(cls, day: datetime.date) -> datetime.date:
+        """The first day of the school year holding ``day``: the recorded one's,
+        else 1 September."""
+        year = cls.objects.containing(day)
+        return year.starts_on if year else cls.for_start_year(cls.start_year_of(day)).starts_on
 
     @classmethod
     def for_start_year(cls, year: int) -> SchoolYear:
